@@ -1,0 +1,3 @@
+module transformers
+
+go 1.26
