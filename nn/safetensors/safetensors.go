@@ -170,6 +170,10 @@ func writeAtomic(path string, b []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
+	// CreateTemp makes the file private (0600); a checkpoint is ordinary data.
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
 	if _, err = f.Write(b); err != nil {
 		return err
 	}

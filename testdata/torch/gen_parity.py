@@ -38,10 +38,12 @@ Cases (tiny shapes, all files are a few KB):
 
   linear_bias      x [2,5,8], weight [6,8] stored (out,in), bias [6];  y = x·Wᵀ + b
   linear_nobias    x [2,5,8], weight [6,8];                            y = x·Wᵀ
-  layernorm        x [2,5,8], weight [8], bias [8], eps 1e-5;
+  layernorm        x [2,5,8] (row x[1,0] scaled by 1e-3 so that its variance,
+                   ~4e-6, is comparable to eps), weight [8], bias [8], eps 1e-5;
                    y = (x − mean) / sqrt(var + eps) · weight + bias, var the biased
                    (divide by C) variance over the last axis
-  rmsnorm          x [2,5,8], weight [8], eps 1e-6;
+  rmsnorm          x [2,5,8] (row x[1,0] scaled by 1e-3, mean(x²) ~4e-6),
+                   weight [8], eps 1e-6;
                    y = x / sqrt(mean(x²) + eps) · weight over the last axis.
                    torch 1.13 has no torch.nn.RMSNorm, so the formula is used
                    (metadata "impl" says which one was used)
@@ -274,6 +276,7 @@ def cases():
                     {"x": x, "weight": w}, formula="y = x·weightᵀ"))
 
     x = rn(2, 5, 8) * 2 + 0.5
+    x[1, 0] *= 1e-3  # variance ~4e-6, comparable to eps: a wrong eps shows
     out.append(Case("layernorm", layer_norm,
                     {"x": x, "weight": 1 + 0.2 * rn(8), "bias": 0.1 * rn(8)},
                     formula="y = (x − mean)/sqrt(var + eps)·weight + bias, biased var, last axis",
@@ -286,6 +289,7 @@ def cases():
     else:
         rms = rms_norm
     x = rn(2, 5, 8) * 2 + 0.5
+    x[1, 0] *= 1e-3  # mean(x²) ~4e-6, comparable to eps: a wrong eps shows
     out.append(Case("rmsnorm", rms, {"x": x, "weight": 1 + 0.2 * rn(8)},
                     formula="y = x/sqrt(mean(x²) + eps)·weight, last axis", eps="1e-06",
                     impl="torch.nn.functional.rms_norm" if has_rms

@@ -1,0 +1,25 @@
+# Everyday commands. `make test` is what the README and CI run.
+GO ?= go
+CHAPTERS := $(sort $(wildcard chapters/[0-9]*))
+
+.PHONY: test vet fmt chapters bench ci
+
+test:
+	$(GO) test ./...
+
+vet:
+	$(GO) vet ./...
+
+# Fails if any file needs gofmt; `gofmt -w .` fixes them.
+fmt:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Runs every chapter program once with its defaults.
+chapters:
+	@set -e; for c in $(CHAPTERS); do echo "== $$c"; $(GO) run ./$$c > /dev/null; done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+ci:
+	bash .ci/run

@@ -1,0 +1,162 @@
+package autograd
+
+import (
+	"math"
+
+	"transformers/tensor"
+)
+
+// LayerNorm normalises x over its last axis (size C) and applies an optional
+// affine map, with PyTorch's semantics (population variance, eps inside the
+// square root):
+//
+//	forward:  μ = mean(x),  σ² = mean((x − μ)²),  r = 1/√(σ² + eps)
+//	          x̂ = (x − μ)·r,  y = x̂ ⊙ γ + β
+//	backward: d̂ = dy ⊙ γ
+//	          dx = r · (d̂ − mean(d̂) − x̂ · mean(d̂ ⊙ x̂))
+//	          dγ = Σ_rows dy ⊙ x̂,  dβ = Σ_rows dy
+//
+// x has shape [..., C]; gamma and beta have shape [C] and either may be nil
+// (γ = 1, β = 0). Row statistics are accumulated in float64.
+func (g *Graph) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
+	const op = "LayerNorm"
+	xv := x.Value
+	rows, c := fusedLastDim(op, xv)
+	fusedCheckVector(op, "gamma", gamma, xv, c)
+	fusedCheckVector(op, "beta", beta, xv, c)
+	y := tensor.ZerosLike(xv)
+	xhat := make([]float32, xv.Numel())
+	rstd := make([]float32, rows)
+	for r := range rows {
+		xr := xv.Data[r*c : (r+1)*c]
+		mean := 0.0
+		for _, v := range xr {
+			mean += float64(v)
+		}
+		mean /= float64(c)
+		variance := 0.0
+		for _, v := range xr {
+			d := float64(v) - mean
+			variance += d * d
+		}
+		variance /= float64(c)
+		rs := 1 / math.Sqrt(variance+float64(eps))
+		rstd[r] = float32(rs)
+		hr, yr := xhat[r*c:(r+1)*c], y.Data[r*c:(r+1)*c]
+		for j, v := range xr {
+			h := float32((float64(v) - mean) * rs)
+			hr[j] = h
+			if gamma != nil {
+				h *= gamma.Value.Data[j]
+			}
+			if beta != nil {
+				h += beta.Value.Data[j]
+			}
+			yr[j] = h
+		}
+	}
+	return g.Record(op, y, fusedInputs(x, gamma, beta), func(dy *tensor.Tensor) {
+		dx, dgamma, dbeta := fusedGrad(x), fusedGrad(gamma), fusedGrad(beta)
+		fusedNormAffineBackward(dy.Data, xhat, c, dgamma, dbeta)
+		if dx != nil {
+			fusedNormInputBackward(dy.Data, xhat, rstd, gamma, c, true, dx.Data)
+		}
+	})
+}
+
+// RMSNorm scales x by the reciprocal root mean square of its last axis (size
+// C), with the semantics of PyTorch's nn.RMSNorm (no mean subtraction, no
+// bias):
+//
+//	forward:  r = 1/√(mean(x²) + eps),  x̂ = x·r,  y = x̂ ⊙ γ
+//	backward: d̂ = dy ⊙ γ
+//	          dx = r · (d̂ − x̂ · mean(d̂ ⊙ x̂))
+//	          dγ = Σ_rows dy ⊙ x̂
+//
+// x has shape [..., C]; gamma has shape [C] or is nil (γ = 1).
+func (g *Graph) RMSNorm(x, gamma *Var, eps float32) *Var {
+	const op = "RMSNorm"
+	xv := x.Value
+	rows, c := fusedLastDim(op, xv)
+	fusedCheckVector(op, "gamma", gamma, xv, c)
+	y := tensor.ZerosLike(xv)
+	xhat := make([]float32, xv.Numel())
+	rstd := make([]float32, rows)
+	for r := range rows {
+		xr := xv.Data[r*c : (r+1)*c]
+		ms := 0.0
+		for _, v := range xr {
+			ms += float64(v) * float64(v)
+		}
+		rs := 1 / math.Sqrt(ms/float64(c)+float64(eps))
+		rstd[r] = float32(rs)
+		hr, yr := xhat[r*c:(r+1)*c], y.Data[r*c:(r+1)*c]
+		for j, v := range xr {
+			h := float32(float64(v) * rs)
+			hr[j] = h
+			if gamma != nil {
+				h *= gamma.Value.Data[j]
+			}
+			yr[j] = h
+		}
+	}
+	return g.Record(op, y, fusedInputs(x, gamma), func(dy *tensor.Tensor) {
+		dx, dgamma := fusedGrad(x), fusedGrad(gamma)
+		fusedNormAffineBackward(dy.Data, xhat, c, dgamma, nil)
+		if dx != nil {
+			fusedNormInputBackward(dy.Data, xhat, rstd, gamma, c, false, dx.Data)
+		}
+	})
+}
+
+// fusedNormAffineBackward accumulates dγ += Σ_rows dy ⊙ x̂ and dβ += Σ_rows dy
+// (either may be nil).
+func fusedNormAffineBackward(dy, xhat []float32, c int, dgamma, dbeta *tensor.Tensor) {
+	if dgamma == nil && dbeta == nil {
+		return
+	}
+	sg, sb := make([]float64, c), make([]float64, c)
+	for i, d := range dy {
+		sg[i%c] += float64(d) * float64(xhat[i])
+		sb[i%c] += float64(d)
+	}
+	for j := range c {
+		if dgamma != nil {
+			dgamma.Data[j] += float32(sg[j])
+		}
+		if dbeta != nil {
+			dbeta.Data[j] += float32(sb[j])
+		}
+	}
+}
+
+// fusedNormInputBackward accumulates the input gradient of a normalisation
+// with saved x̂ and r per row: dx += r·(d̂ − [centered]·mean(d̂) − x̂·mean(d̂ ⊙ x̂))
+// with d̂ = dy ⊙ γ. centered is true for LayerNorm (which subtracts the mean
+// in forward) and false for RMSNorm.
+func fusedNormInputBackward(dy, xhat, rstd []float32, gamma *Var, c int, centered bool, dx []float32) {
+	for r := range rstd {
+		dyr, hr, dxr := dy[r*c:(r+1)*c], xhat[r*c:(r+1)*c], dx[r*c:(r+1)*c]
+		sum, dot := 0.0, 0.0
+		for j, d := range dyr {
+			dh := float64(d)
+			if gamma != nil {
+				dh *= float64(gamma.Value.Data[j])
+			}
+			sum += dh
+			dot += dh * float64(hr[j])
+		}
+		mean, mdot := sum/float64(c), dot/float64(c)
+		if !centered {
+			mean = 0
+		}
+		rs := float64(rstd[r])
+		for j, d := range dyr {
+			dh := float64(d)
+			if gamma != nil {
+				dh *= float64(gamma.Value.Data[j])
+			}
+			dxr[j] += float32(rs * (dh - mean - float64(hr[j])*mdot))
+		}
+	}
+}
