@@ -5,7 +5,7 @@
 // on "I like transformers" with the scalar engine's real gradients until it
 // predicts every next token.
 //
-//	go run ./chapters/10-adamw [-seed 42] [-steps 300] [-lr 1e-3]
+//	go run ./chapters/10-adamw [-seed 42] [-steps 300] [-lr 1e-3] [-out out/10-adamw]
 package main
 
 import (
@@ -13,9 +13,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 
 	"transformers/chapters/internal/part1"
 	"transformers/chapters/internal/show"
+	"transformers/nn/plot"
 	"transformers/scalar"
 	"transformers/scalar/toy"
 )
@@ -32,6 +34,7 @@ func run(w io.Writer, args []string) error {
 	steps := fs.Int("steps", 300, "training steps")
 	lr := fs.Float64("lr", 1e-3, "AdamW learning rate for the training loop")
 	every := fs.Int("every", 25, "print the loss every this many steps")
+	out := fs.String("out", "out/10-adamw", "folder for the loss-curve picture")
 	fs.SetOutput(w)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -102,8 +105,10 @@ func run(w io.Writer, args []string) error {
 	show.Heading(w, fmt.Sprintf("Training on the sentence: %d steps of AdamW, lr %g", *steps, *lr))
 	var rows [][]string
 	var p *toy.Pass
+	var curve []float64
 	for step := 0; step <= *steps; step++ {
 		p = m.Forward(toy.Tokens, toy.Targets)
+		curve = append(curve, p.Loss.Data)
 		if math.IsNaN(p.Loss.Data) || math.IsInf(p.Loss.Data, 0) {
 			return fmt.Errorf("step %d: loss is %v; stopping", step, p.Loss.Data)
 		}
@@ -118,6 +123,13 @@ func run(w io.Writer, args []string) error {
 		opt.Step()
 	}
 	show.Table(w, []string{"step", "loss", "perplexity", ""}, rows)
+	chart := &plot.LineChart{Title: "Chapter 10: training on one sentence", XLabel: "step", YLabel: "loss (nats)"}
+	chart.AddY(fmt.Sprintf("AdamW lr %g", *lr), curve)
+	path := filepath.Join(*out, "loss.png")
+	if err := chart.WritePNG(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nloss curve written to %s\n", path)
 
 	show.Heading(w, "What the trained model predicts")
 	table = nil
