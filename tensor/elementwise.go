@@ -100,43 +100,114 @@ func lastDim(shape []int) int {
 	return shape[len(shape)-1]
 }
 
-// binary applies f element-wise with broadcasting.
-func binary(op string, a, b *Tensor, f func(x, y float32) float32) *Tensor {
+// binOp names an element-wise binary operation; the kernels switch on it
+// outside their inner loops, so the common contiguous cases run without a
+// call per element.
+type binOp int
+
+const (
+	opAdd binOp = iota
+	opSub
+	opMul
+	opDiv
+)
+
+var binOpNames = [...]string{"Add", "Sub", "Mul", "Div"}
+
+func (k binOp) apply(x, y float32) float32 {
+	switch k {
+	case opAdd:
+		return x + y
+	case opSub:
+		return x - y
+	case opMul:
+		return x * y
+	}
+	return x / y
+}
+
+// binaryRow sets dst[j] = x[j·sx] k y[j·sy] for every j.
+func binaryRow(k binOp, dst, x []float32, sx int, y []float32, sy int) {
+	n := len(dst)
+	switch {
+	case sx == 1 && sy == 1:
+		x, y = x[:n], y[:n]
+		switch k {
+		case opAdd:
+			for j := range dst {
+				dst[j] = x[j] + y[j]
+			}
+		case opSub:
+			for j := range dst {
+				dst[j] = x[j] - y[j]
+			}
+		case opMul:
+			for j := range dst {
+				dst[j] = x[j] * y[j]
+			}
+		case opDiv:
+			for j := range dst {
+				dst[j] = x[j] / y[j]
+			}
+		}
+	case sx == 1 && sy == 0:
+		x, v := x[:n], y[0]
+		switch k {
+		case opAdd:
+			for j := range dst {
+				dst[j] = x[j] + v
+			}
+		case opSub:
+			for j := range dst {
+				dst[j] = x[j] - v
+			}
+		case opMul:
+			for j := range dst {
+				dst[j] = x[j] * v
+			}
+		case opDiv:
+			for j := range dst {
+				dst[j] = x[j] / v
+			}
+		}
+	default:
+		ix, iy := 0, 0
+		for j := range dst {
+			dst[j] = k.apply(x[ix], y[iy])
+			ix += sx
+			iy += sy
+		}
+	}
+}
+
+// binary applies k element-wise with broadcasting.
+func binary(k binOp, a, b *Tensor) *Tensor {
 	if SameShape(a.Shape, b.Shape) {
 		out := ZerosLike(a)
-		bd := b.Data[:len(a.Data)]
-		for i, x := range a.Data {
-			out.Data[i] = f(x, bd[i])
-		}
+		binaryRow(k, out.Data, a.Data, 1, b.Data, 1)
 		return out
 	}
-	shape := broadcast(op, a.Shape, b.Shape)
+	shape := broadcast(binOpNames[k], a.Shape, b.Shape)
 	out := Zeros(shape...)
 	sa, sb := bcastStrides(a.Shape, shape), bcastStrides(b.Shape, shape)
 	la, lb, n := lastStride(sa), lastStride(sb), lastDim(shape)
 	bcastRows(shape, [][]int{sa, sb}, func(o int, offs []int) {
-		ia, ib := offs[0], offs[1]
-		row := out.Data[o : o+n]
-		for j := range row {
-			row[j] = f(a.Data[ia], b.Data[ib])
-			ia += la
-			ib += lb
-		}
+		binaryRow(k, out.Data[o:o+n], a.Data[offs[0]:], la, b.Data[offs[1]:], lb)
 	})
 	return out
 }
 
 // Add returns a + b element-wise, with NumPy broadcasting.
-func Add(a, b *Tensor) *Tensor { return binary("Add", a, b, func(x, y float32) float32 { return x + y }) }
+func Add(a, b *Tensor) *Tensor { return binary(opAdd, a, b) }
 
 // Sub returns a − b element-wise, with NumPy broadcasting.
-func Sub(a, b *Tensor) *Tensor { return binary("Sub", a, b, func(x, y float32) float32 { return x - y }) }
+func Sub(a, b *Tensor) *Tensor { return binary(opSub, a, b) }
 
 // Mul returns a ⊙ b (element-wise product), with NumPy broadcasting.
-func Mul(a, b *Tensor) *Tensor { return binary("Mul", a, b, func(x, y float32) float32 { return x * y }) }
+func Mul(a, b *Tensor) *Tensor { return binary(opMul, a, b) }
 
 // Div returns a ⊘ b (element-wise quotient), with NumPy broadcasting.
-func Div(a, b *Tensor) *Tensor { return binary("Div", a, b, func(x, y float32) float32 { return x / y }) }
+func Div(a, b *Tensor) *Tensor { return binary(opDiv, a, b) }
 
 // SumTo sums t over the dimensions along which shape was broadcast to reach
 // t's shape, returning a tensor of the given shape. It is the adjoint of
