@@ -13,6 +13,7 @@ import (
 
 	"transformers/autograd"
 	"transformers/gpt"
+	"transformers/gpt/hf"
 	"transformers/gpt/tokenizer"
 	"transformers/nn"
 )
@@ -22,12 +23,17 @@ import (
 const metaEOS = "documents_end_with_eos"
 
 // loadModel reads -model: a directory written by `gpt train` (its
-// model.safetensors and tokenizer.json) or a .safetensors file (with a
-// tokenizer.json beside it, if any). The tokenizer is nil when absent.
+// model.safetensors and tokenizer.json), a .safetensors file (with a
+// tokenizer.json beside it, if any), or a Hugging Face GPT-2 directory
+// (config.json and model.safetensors, with vocab.json and merges.txt if
+// any; see package hf). The tokenizer is nil when absent.
 func loadModel(path string) (*gpt.Model, tokenizer.Tokenizer, map[string]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, nil, badf("-model %s: %v", path, err)
+	}
+	if st.IsDir() && hf.IsCheckpoint(path) {
+		return loadHF(path)
 	}
 	file, dir := path, filepath.Dir(path)
 	if st.IsDir() {
@@ -51,12 +57,41 @@ func loadModel(path string) (*gpt.Model, tokenizer.Tokenizer, map[string]string,
 	return m, tk, meta, nil
 }
 
+// loadHF reads a Hugging Face GPT-2 directory and, if it holds vocab.json
+// and merges.txt, its byte-level BPE tokenizer. The metadata is nil.
+func loadHF(dir string) (*gpt.Model, tokenizer.Tokenizer, map[string]string, error) {
+	m, _, err := hf.Load(dir)
+	if err != nil {
+		return nil, nil, nil, badf("-model %s: %v", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, hf.VocabFile)); err != nil {
+		return m, nil, nil, nil
+	}
+	tk, err := hf.LoadTokenizer(dir)
+	if err != nil {
+		return nil, nil, nil, badf("-model %s: %v", dir, err)
+	}
+	if tk.VocabSize() > m.Config.VocabSize {
+		return nil, nil, nil, badf("-model %s: tokenizer has %d ids but the model %d", dir, tk.VocabSize(), m.Config.VocabSize)
+	}
+	return m, tk, nil, nil
+}
+
+// eosID is the id that ends a document for tk: <|eos|> for our tokenizers,
+// <|endoftext|> for GPT-2's (−1 if its vocabulary lacks it).
+func eosID(tk tokenizer.Tokenizer) int {
+	if h, ok := tk.(*hf.Tokenizer); ok {
+		return h.EOS()
+	}
+	return tokenizer.EOSID
+}
+
 const sampleSynopsis = `Continues -prompt (or starts a new story) with a model written by "gpt train",
 stopping at <|eos|> or after -n tokens. -temperature 0 decodes greedily.`
 
 func cmdSample(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
-	model := fs.String("model", "out/gpt", "model `dir`ectory (or .safetensors file)")
+	model := fs.String("model", "out/gpt", "model `dir`ectory (or .safetensors file, or a Hugging Face GPT-2 directory)")
 	prompt := fs.String("prompt", "", "text to continue (empty: a new story)")
 	n := fs.Int("n", 300, "tokens to generate at most")
 	temp := fs.Float64("temperature", 0.8, "softmax temperature (0: greedy)")
@@ -87,9 +122,13 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 		return badf("-model %s: no tokenizer.json beside the model", *model)
 	}
 	ids := tk.Encode(*prompt)
-	if meta[metaEOS] != "false" || len(ids) == 0 {
-		// A new document starts after <|eos|>.
-		ids = append([]int{tokenizer.EOSID}, ids...)
+	eos := eosID(tk)
+	if eos >= 0 && (meta[metaEOS] != "false" || len(ids) == 0) {
+		// A new document starts after <|eos|> (GPT-2: <|endoftext|>).
+		ids = append([]int{eos}, ids...)
+	}
+	if len(ids) == 0 {
+		return badf("-prompt is empty and the tokenizer has no end-of-text token to start from")
 	}
 	rng := rand.New(rand.NewPCG(*seed, 0))
 	for i := range *count {
@@ -98,8 +137,8 @@ func cmdSample(args []string, stdout, stderr io.Writer) error {
 		}
 		out := m.Generate(ids, gpt.GenerateOptions{
 			SampleOptions: gpt.SampleOptions{Temperature: *temp, TopK: *topK, TopP: *topP},
-			MaxTokens:     *n, EOS: tokenizer.EOSID, Rng: rng})
-		if len(out) > 0 && out[len(out)-1] == tokenizer.EOSID {
+			MaxTokens:     *n, EOS: eos, Rng: rng})
+		if len(out) > 0 && eos >= 0 && out[len(out)-1] == eos {
 			out = out[:len(out)-1]
 		}
 		fmt.Fprintf(stdout, "%s%s\n", *prompt, tk.Decode(out))
@@ -113,7 +152,7 @@ const logitsSynopsis = `Prints the model's logits at every position of -tokens (
 
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("logits", flag.ContinueOnError)
-	model := fs.String("model", "out/gpt", "model `dir`ectory (or .safetensors file)")
+	model := fs.String("model", "out/gpt", "model `dir`ectory (or .safetensors file, or a Hugging Face GPT-2 directory)")
 	toks := fs.String("tokens", "", "comma-separated token ids, e.g. 1,2,3")
 	prompt := fs.String("prompt", "", "text to encode instead of -tokens")
 	if err := parse(fs, args, stdout, logitsSynopsis); err != nil {
@@ -166,7 +205,7 @@ parameter's name and shape.`
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	model := fs.String("model", "out/gpt", "model `dir`ectory (or .safetensors file)")
+	model := fs.String("model", "out/gpt", "model `dir`ectory (or .safetensors file, or a Hugging Face GPT-2 directory)")
 	if err := parse(fs, args, stdout, inspectSynopsis); err != nil {
 		return err
 	}
