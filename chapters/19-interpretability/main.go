@@ -24,6 +24,7 @@ import (
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/show"
 	"transformers/gpt"
+	"transformers/gpt/hf"
 	"transformers/gpt/interp"
 	"transformers/gpt/tokenizer"
 	"transformers/nn"
@@ -51,7 +52,7 @@ func run(w io.Writer, args []string) error {
 	lr := fs.Float64("lr", 1e-3, "AdamW learning rate (the book uses 3e-4, which needs several times more steps)")
 	every := fs.Int("every", 50, "score the heads every this many steps")
 	evalN := fs.Int("eval", 256, "sequences for the scores, drawn apart from the training batches")
-	model := fs.String("model", "", "also read a text model through the logit lens: a checkpoint with tokenizer.json beside it (chapter 17 writes one)")
+	model := fs.String("model", "", "also read a text model through the logit lens: a checkpoint with tokenizer.json beside it (chapter 17 writes one), or a Hugging Face GPT-2 directory")
 	prompt := fs.String("prompt", "Mia has a red ball. Mia has a", "text for the logit lens of -model")
 	fs.SetOutput(w)
 	if err := fs.Parse(args); err != nil {
@@ -229,15 +230,11 @@ func run(w io.Writer, args []string) error {
 // textLens reads a trained text model through the logit lens: the top token
 // each layer's residual stream predicts at every position of prompt.
 func textLens(w io.Writer, path, prompt, out string) error {
-	m, _, err := gpt.Load(path)
+	m, tk, start, err := loadTextModel(path)
 	if err != nil {
 		return fmt.Errorf("-model: %v", err)
 	}
-	tk, err := tokenizer.Load(filepath.Join(filepath.Dir(path), "tokenizer.json"))
-	if err != nil {
-		return fmt.Errorf("-model: %v", err)
-	}
-	ids := append([]int{tokenizer.EOSID}, tk.Encode(prompt)...)
+	ids := append([]int{start}, tk.Encode(prompt)...)
 	if len(ids) > m.Config.Context {
 		return fmt.Errorf("-prompt: %d tokens exceed the model's context %d", len(ids), m.Config.Context)
 	}
@@ -263,6 +260,33 @@ func textLens(w io.Writer, path, prompt, out string) error {
 	hm := &plot.Heatmap{Title: "logit lens on text: P(actual next token)", Values: lens.TargetProbs(), RowLabels: names, ColLabels: labels[1:],
 		Scale: plot.SequentialScale, Min: 0, Max: 1, CellSize: 18}
 	return part2.Write(w, hm, out, "logit_lens_text.png")
+}
+
+// loadTextModel reads either a checkpoint of ours (a .safetensors file with
+// tokenizer.json beside it) or a Hugging Face GPT-2 directory (config.json,
+// model.safetensors, vocab.json, merges.txt), and returns the token that
+// starts a text: <|eos|> for ours, <|endoftext|> for GPT-2.
+func loadTextModel(path string) (*gpt.Model, tokenizer.Tokenizer, int, error) {
+	if hf.IsCheckpoint(path) {
+		m, _, err := hf.Load(path)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		tk, err := hf.LoadTokenizer(path)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return m, tk, tk.EOS(), nil
+	}
+	m, _, err := gpt.Load(path)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	tk, err := tokenizer.Load(filepath.Join(filepath.Dir(path), "tokenizer.json"))
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return m, tk, tokenizer.EOSID, nil
 }
 
 // digits prints a token sequence compactly.
