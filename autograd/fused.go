@@ -78,6 +78,13 @@ func fusedInputs(vs ...*Var) []*Var {
 	return out
 }
 
+// GradBuffer returns v's gradient tensor, allocating it (zeros, v's shape)
+// on first use, so that a backward closure outside this package can
+// accumulate into part of it in place (v.Grad[...] += ...) instead of
+// building a full-size temporary for AddGrad. It returns nil if v needs no
+// gradient.
+func (v *Var) GradBuffer() *tensor.Tensor { return fusedGrad(v) }
+
 // fusedGrad returns v's gradient buffer, allocating it on first use, so a
 // backward can accumulate into it directly (Embedding's scatter-add) instead
 // of building a full-size temporary. It returns nil if v needs no gradient.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"transformers/tensor"
 )
@@ -103,54 +104,63 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 		if bias != nil {
 			bs = biasAt(bias.Value.Data, b, h)
 		}
+		// S = Q·Kᵀ for the whole head in one blocked product; then each row
+		// is scaled, biased, masked and normalised in place; then O = P·V.
+		// Entries right of a block's key limit are masked below.
+		attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
+			tensor.Gemm(false, true, i1-i0, keys, d, qh[i0*d:], d, kh, d, ph[i0*tk:], tk, false)
+		})
 		for i := range tq {
-			limit := tk
+			limit := tk // keys this query may see; the rest get P = 0
 			if opt.Causal {
 				limit = tk - tq + i + 1
 			}
-			qi, row := qh[i*d:(i+1)*d], ph[i*tk:(i+1)*tk]
+			row := ph[i*tk : (i+1)*tk]
+			clear(row[limit:])
+			r := row[:limit]
 			m := float32(math.Inf(-1))
-			for j := range tk {
-				if j >= limit || (pad != nil && pad[b*tk+j]) {
-					row[j] = float32(math.Inf(-1))
-					continue
+			if pad == nil && bs == nil { // the common case, without per-element tests
+				for j, v := range r {
+					s := scale * v
+					r[j] = s
+					if s > m {
+						m = s
+					}
 				}
-				kj := kh[j*d : (j+1)*d]
-				var dot float32
-				for c, qc := range qi {
-					dot += qc * kj[c]
+			} else {
+				for j := range r {
+					if pad != nil && pad[b*tk+j] {
+						r[j] = float32(math.Inf(-1))
+						continue
+					}
+					s := scale * r[j]
+					if bs != nil {
+						s += bs[i*tk+j]
+					}
+					r[j] = s
+					if s > m {
+						m = s
+					}
 				}
-				s := scale * dot
-				if bs != nil {
-					s += bs[i*tk+j]
-				}
-				row[j] = s
-				m = max(m, s)
 			}
 			if math.IsInf(float64(m), -1) {
 				clear(row) // every key masked: P = 0, output 0
 				continue
 			}
-			sum := 0.0
-			for j, s := range row {
-				e := math.Exp(float64(s - m))
-				row[j] = float32(e)
-				sum += e
+			for j := range r {
+				r[j] -= m // padded entries stay −∞ and their exp is 0
 			}
-			inv := 1 / sum
-			oi := oh[i*dv : (i+1)*dv]
-			for j, e := range row {
-				pij := float32(float64(e) * inv)
-				row[j] = pij
-				if pij == 0 {
-					continue
-				}
-				vj := vh[j*dv : (j+1)*dv]
-				for c, vc := range vj {
-					oi[c] += pij * vc
-				}
+			tensor.ExpTo(r, r)
+			inv := float32(1 / attnSum(r))
+			for j := range r {
+				r[j] *= inv
 			}
 		}
+		// Masked probabilities are exactly 0, so stopping at the key limit
+		// gives the same sums.
+		attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
+			tensor.Gemm(false, false, i1-i0, dv, keys, ph[i0*tk:], tk, vh, dv, oh[i0*dv:], dv, false)
+		})
 	})
 	var probs *tensor.Tensor
 	if weights {
@@ -171,52 +181,58 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 			vh := vv.Data[x*tk*dv : (x+1)*tk*dv]
 			ph := p.Data[x*tq*tk : (x+1)*tq*tk]
 			doh := dout.Data[x*tq*dv : (x+1)*tq*dv]
-			dp := make([]float32, tk)
+			buf := attnScratch.Get().(*[]float32)
+			if cap(*buf) < tq*tk {
+				*buf = make([]float32, tq*tk)
+			}
+			dsh := (*buf)[:tq*tk]
+			// dP = dO·Vᵀ and dV += Pᵀ·dO as blocked products.
+			// (entries right of a block's key limit are left stale and
+			// zeroed with the other masked entries below)
+			attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
+				tensor.Gemm(false, true, i1-i0, keys, dv, doh[i0*dv:], dv, vh, dv, dsh[i0*tk:], tk, false)
+			})
+			if dvv != nil {
+				dvh := dvv.Data[x*tk*dv : (x+1)*tk*dv]
+				attnKeyBlocks(tq, tk, opt.Causal, func(j0, j1, i0 int) {
+					tensor.Gemm(true, false, j1-j0, dv, tq-i0, ph[i0*tk+j0:], tk, doh[i0*dv:], dv, dvh[j0*dv:], dv, true)
+				})
+			}
+			// dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place; masked entries are 0.
 			for i := range tq {
-				row, doi, qi := ph[i*tk:(i+1)*tk], doh[i*dv:(i+1)*dv], qh[i*d:(i+1)*d]
-				rowsum := 0.0
-				for j, pij := range row {
-					if pij == 0 {
-						continue // masked or underflowed: contributes nothing
-					}
-					vj := vh[j*dv : (j+1)*dv]
-					var dot float32
-					for c, gc := range doi {
-						dot += gc * vj[c]
-					}
-					dp[j] = dot
-					rowsum += float64(pij) * float64(dot)
-					if dvv != nil {
-						dvj := dvv.Data[x*tk*dv+j*dv : x*tk*dv+(j+1)*dv]
-						for c, gc := range doi {
-							dvj[c] += pij * gc
-						}
-					}
+				limit := tk
+				if opt.Causal {
+					limit = tk - tq + i + 1
 				}
+				clear(dsh[i*tk+limit : (i+1)*tk]) // P = 0 there: dS = 0
+				row, dpi := ph[i*tk:i*tk+limit], dsh[i*tk:i*tk+limit]
+				rowsum := attnDot(row, dpi) // masked entries have P = 0
 				for j, pij := range row {
 					if pij == 0 {
+						dpi[j] = 0 // masked or underflowed: contributes nothing
 						continue
 					}
-					dsij := float32(float64(pij) * (float64(dp[j]) - rowsum))
+					dsij := float32(float64(pij) * (float64(dpi[j]) - rowsum))
 					if ds != nil {
 						ds.Data[x*tq*tk+i*tk+j] = dsij
 					}
-					dsij *= scale
-					kj := kh[j*d : (j+1)*d]
-					if dq != nil {
-						dqi := dq.Data[x*tq*d+i*d : x*tq*d+(i+1)*d]
-						for c, kc := range kj {
-							dqi[c] += dsij * kc
-						}
-					}
-					if dk != nil {
-						dkj := dk.Data[x*tk*d+j*d : x*tk*d+(j+1)*d]
-						for c, qc := range qi {
-							dkj[c] += dsij * qc
-						}
-					}
+					dpi[j] = dsij * scale
 				}
 			}
+			// dQ += s·dS·K and dK += s·dSᵀ·Q.
+			if dq != nil {
+				dqh := dq.Data[x*tq*d : (x+1)*tq*d]
+				attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
+					tensor.Gemm(false, false, i1-i0, d, keys, dsh[i0*tk:], tk, kh, d, dqh[i0*d:], d, true)
+				})
+			}
+			if dk != nil {
+				dkh := dk.Data[x*tk*d : (x+1)*tk*d]
+				attnKeyBlocks(tq, tk, opt.Causal, func(j0, j1, i0 int) {
+					tensor.Gemm(true, false, j1-j0, d, tq-i0, dsh[i0*tk+j0:], tk, qh[i0*d:], d, dkh[j0*d:], d, true)
+				})
+			}
+			attnScratch.Put(buf)
 		})
 		if ds != nil {
 			// Sum over broadcast axes serially, in a fixed order.
@@ -231,6 +247,76 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 	})
 	return res, probs
 }
+
+// attnRowBlock is the number of query rows per product in causal
+// attention: a block of rows needs only the keys up to its last row's
+// limit, so the products skip most of the masked upper triangle.
+const attnRowBlock = 32
+
+// attnRowBlocks calls f(i0, i1, keys) for consecutive blocks of query rows
+// [i0, i1), where keys is how many leading keys any row of the block may
+// see (all tk unless causal).
+func attnRowBlocks(tq, tk int, causal bool, f func(i0, i1, keys int)) {
+	if !causal {
+		f(0, tq, tk)
+		return
+	}
+	for i0 := 0; i0 < tq; i0 += attnRowBlock {
+		i1 := min(i0+attnRowBlock, tq)
+		f(i0, i1, tk-tq+i1)
+	}
+}
+
+// attnKeyBlocks calls f(j0, j1, i0) for consecutive blocks of keys
+// [j0, j1), where i0 is the first query row that may see any of them (0
+// unless causal): the products over queries (dV, dK) skip the rows above.
+func attnKeyBlocks(tq, tk int, causal bool, f func(j0, j1, i0 int)) {
+	if !causal {
+		f(0, tk, 0)
+		return
+	}
+	for j0 := 0; j0 < tk; j0 += attnRowBlock {
+		f(j0, min(j0+attnRowBlock, tk), max(0, j0-(tk-tq)))
+	}
+}
+
+// attnSum returns Σ x[j] in float64, with four running sums (in a fixed
+// order) so the additions overlap.
+func attnSum(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		s0 += float64(x[j])
+		s1 += float64(x[j+1])
+		s2 += float64(x[j+2])
+		s3 += float64(x[j+3])
+	}
+	for ; j < len(x); j++ {
+		s0 += float64(x[j])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// attnDot returns Σ x[j]·y[j] in float64, summed like attnSum.
+func attnDot(x, y []float32) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		s0 += float64(x[j]) * float64(y[j])
+		s1 += float64(x[j+1]) * float64(y[j+1])
+		s2 += float64(x[j+2]) * float64(y[j+2])
+		s3 += float64(x[j+3]) * float64(y[j+3])
+	}
+	for ; j < len(x); j++ {
+		s0 += float64(x[j]) * float64(y[j])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// attnScratch recycles the per-head dS buffers of attention's backward. It
+// is a cache, not state: any buffer of sufficient size works.
+var attnScratch = sync.Pool{New: func() any { return new([]float32) }}
 
 // fusedAttentionBiasShape checks that bias broadcasts to [B, H, Tq, Tk] and
 // returns the sizes of its batch and head axes (1 when broadcast).

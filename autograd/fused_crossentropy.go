@@ -87,15 +87,25 @@ func (g *Graph) fusedCrossEntropy(op string, logits *Var, targets []int, mask []
 			return
 		}
 		row := z.Data[i*nv : (i+1)*nv]
-		m := float64(row[0])
+		m := row[0]
 		for _, v := range row[1:] {
-			m = max(m, float64(v))
+			m = max(m, v)
 		}
+		// e^(z − max) in float32 vector form (tensor.ExpTo), summed in
+		// float64, a chunk at a time from a stack buffer.
+		var buf [256]float32
 		s := 0.0
-		for _, v := range row {
-			s += math.Exp(float64(v) - m)
+		for lo := 0; lo < len(row); lo += len(buf) {
+			e := buf[:min(len(buf), len(row)-lo)]
+			for j := range e {
+				e[j] = row[lo+j] - m
+			}
+			tensor.ExpTo(e, e)
+			for _, v := range e {
+				s += float64(v)
+			}
 		}
-		lse[i] = m + math.Log(s)
+		lse[i] = float64(m) + math.Log(s)
 		nll[i] = lse[i] - float64(row[targets[i]])
 	})
 	var sum float64
@@ -125,12 +135,20 @@ func (g *Graph) fusedCrossEntropy(op string, logits *Var, targets []int, mask []
 			c, t := gl*weight[i]/norm, targets[i]
 			row := z.Data[i*nv : (i+1)*nv]
 			d := dz.Data[i*nv : (i+1)*nv]
-			for j, v := range row {
-				dj := c * math.Exp(float64(v)-lse[i])
-				if j == t {
-					dj -= c
+			var buf [256]float32
+			for lo := 0; lo < len(row); lo += len(buf) {
+				e := buf[:min(len(buf), len(row)-lo)]
+				for j := range e {
+					e[j] = float32(float64(row[lo+j]) - lse[i])
 				}
-				d[j] += float32(dj)
+				tensor.ExpTo(e, e) // softmax probabilities of this chunk
+				for j, p := range e {
+					dj := c * float64(p)
+					if lo+j == t {
+						dj -= c
+					}
+					d[lo+j] += float32(dj)
+				}
 			}
 		})
 	})

@@ -115,6 +115,10 @@ func TestFusedAttentionForwardMatchesNaive(t *testing.T) {
 			KeyPadding: []bool{true, false, false, false, false, true, false, false, true, false, true, false}}, []int{1, 2, 2, 6}},
 		{"scale", 1, 1, 3, 3, 2, 2, AttentionOptions{Scale: 2.5}, nil},
 		{"parallel path", 2, 4, 32, 32, 16, 16, AttentionOptions{Causal: true}, []int{4, 32, 32}},
+		// Several causal row blocks (attnRowBlock rows each), square and
+		// with a KV-cache offset.
+		{"causal row blocks", 1, 2, 3*attnRowBlock + 5, 3*attnRowBlock + 5, 4, 3, AttentionOptions{Causal: true}, nil},
+		{"causal row blocks+Tq<Tk", 1, 2, 2*attnRowBlock + 3, 3*attnRowBlock + 1, 4, 3, AttentionOptions{Causal: true}, []int{2, 2*attnRowBlock + 3, 3*attnRowBlock + 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,41 +27,54 @@ func (g *Graph) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 	y := tensor.ZerosLike(xv)
 	xhat := make([]float32, xv.Numel())
 	rstd := make([]float32, rows)
-	for r := range rows {
-		xr := xv.Data[r*c : (r+1)*c]
-		mean := 0.0
-		for _, v := range xr {
-			mean += float64(v)
+	// Rows are independent: blocks of normRowBlock rows go to the workers.
+	blocks := (rows + normRowBlock - 1) / normRowBlock
+	fusedParallel(blocks, rows*c*4, func(blk int) {
+		for r := blk * normRowBlock; r < min((blk+1)*normRowBlock, rows); r++ {
+			layerNormRow(xv.Data[r*c:(r+1)*c], xhat[r*c:(r+1)*c], y.Data[r*c:(r+1)*c], &rstd[r], gamma, beta, eps)
 		}
-		mean /= float64(c)
-		variance := 0.0
-		for _, v := range xr {
-			d := float64(v) - mean
-			variance += d * d
-		}
-		variance /= float64(c)
-		rs := 1 / math.Sqrt(variance+float64(eps))
-		rstd[r] = float32(rs)
-		hr, yr := xhat[r*c:(r+1)*c], y.Data[r*c:(r+1)*c]
-		for j, v := range xr {
-			h := float32((float64(v) - mean) * rs)
-			hr[j] = h
-			if gamma != nil {
-				h *= gamma.Value.Data[j]
-			}
-			if beta != nil {
-				h += beta.Value.Data[j]
-			}
-			yr[j] = h
-		}
-	}
+	})
 	return g.Record(op, y, fusedInputs(x, gamma, beta), func(dy *tensor.Tensor) {
 		dx, dgamma, dbeta := fusedGrad(x), fusedGrad(gamma), fusedGrad(beta)
 		fusedNormAffineBackward(dy.Data, xhat, c, dgamma, dbeta)
 		if dx != nil {
-			fusedNormInputBackward(dy.Data, xhat, rstd, gamma, c, true, dx.Data)
+			fusedParallel(blocks, rows*c*4, func(blk int) {
+				lo, hi := blk*normRowBlock*c, min((blk+1)*normRowBlock, rows)*c
+				fusedNormInputBackward(dy.Data[lo:hi], xhat[lo:hi], rstd[lo/c:hi/c], gamma, c, true, dx.Data[lo:hi])
+			})
 		}
 	})
+}
+
+// normRowBlock is how many rows one parallel task of LayerNorm handles.
+const normRowBlock = 64
+
+// layerNormRow normalises one row xr: xhat = (x − mean)·rstd, y = xhat ⊙ γ + β.
+func layerNormRow(xr, hr, yr []float32, rstd *float32, gamma, beta *Var, eps float32) {
+	mean := 0.0
+	for _, v := range xr {
+		mean += float64(v)
+	}
+	mean /= float64(len(xr))
+	variance := 0.0
+	for _, v := range xr {
+		d := float64(v) - mean
+		variance += d * d
+	}
+	variance /= float64(len(xr))
+	rs := 1 / math.Sqrt(variance+float64(eps))
+	*rstd = float32(rs)
+	for j, v := range xr {
+		h := float32((float64(v) - mean) * rs)
+		hr[j] = h
+		if gamma != nil {
+			h *= gamma.Value.Data[j]
+		}
+		if beta != nil {
+			h += beta.Value.Data[j]
+		}
+		yr[j] = h
+	}
 }
 
 // RMSNorm scales x by the reciprocal root mean square of its last axis (size

@@ -152,6 +152,9 @@ func fusedGradCases() []fusedGradCase {
 		fusedAttnCase("Tq<Tk", 3, 5, 3, 3, AttentionOptions{}, nil, false),
 		fusedAttnCase("Tq>Tk", 5, 3, 3, 3, AttentionOptions{}, nil, false),
 		fusedAttnCase("scale", 4, 4, 3, 3, AttentionOptions{Causal: true, Scale: 0.7}, nil, false),
+		// Longer than one causal row/key block of the blocked products.
+		fusedAttnCase("causal+row-blocks", 2*attnRowBlock+3, 2*attnRowBlock+3, 2, 2, AttentionOptions{Causal: true}, nil, false),
+		fusedAttnCase("causal+row-blocks+Tq<Tk", attnRowBlock+5, 2*attnRowBlock+7, 2, 2, AttentionOptions{Causal: true}, nil, false),
 		fusedAttnCase("Dv!=D", 3, 4, 3, 2, AttentionOptions{Causal: true}, nil, false),
 		{"Attention/self(q=k=v)", fusedParams([]int{2, 2, 4, 3}), func(g *Graph, in []*Var) *Var {
 			return g.Attention(in[0], in[0], in[0], AttentionOptions{Causal: true})

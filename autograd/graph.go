@@ -13,6 +13,7 @@ package autograd
 
 import (
 	"fmt"
+	"slices"
 
 	"transformers/tensor"
 )
@@ -58,12 +59,26 @@ func (v *Var) accumulate(g *tensor.Tensor) {
 		panic(fmt.Sprintf("autograd: gradient shape %v does not match value shape %v (%s)", g.Shape, v.Value.Shape, v.Name))
 	}
 	if v.Grad == nil {
-		v.Grad = tensor.ZerosLike(v.Value)
+		// First contribution: a copy (0 + g = g), without zeroing first.
+		v.Grad = &tensor.Tensor{Shape: slices.Clone(v.Value.Shape), Data: append([]float32(nil), g.Data...)}
+		return
 	}
-	gd := v.Grad.Data
-	for i, x := range g.Data {
-		gd[i] += x
+	tensor.AddTo(v.Grad.Data, g.Data)
+}
+
+// addFresh is AddGrad for a gradient g that the caller has just allocated
+// and will not touch again: on first use v.Grad takes over g's data instead
+// of copying it. Never pass a tensor that is (or shares data with) an
+// upstream gradient or any other live tensor.
+func (v *Var) addFresh(g *tensor.Tensor) {
+	if !v.requiresGrad {
+		return
 	}
+	if v.Grad == nil && tensor.SameShape(v.Value.Shape, g.Shape) {
+		v.Grad = &tensor.Tensor{Shape: slices.Clone(v.Value.Shape), Data: g.Data}
+		return
+	}
+	v.accumulate(g)
 }
 
 // node is one recorded op: out was computed from inputs; backward reads

@@ -22,7 +22,7 @@ func addReduced(v *Var, g *tensor.Tensor) {
 		v.accumulate(g)
 		return
 	}
-	v.accumulate(tensor.SumTo(g, v.Value.Shape))
+	v.addFresh(tensor.SumTo(g, v.Value.Shape))
 }
 
 // Add returns a + b with NumPy broadcasting; ∂/∂a = ∂/∂b = gout, summed back
@@ -79,21 +79,21 @@ func (g *Graph) pointwise(op string, x *Var, y *tensor.Tensor, d func(x, y float
 		for i := range gx.Data {
 			gx.Data[i] = gd[i] * d(xd[i], yd[i])
 		}
-		x.AddGrad(gx)
+		x.addFresh(gx)
 	})
 }
 
 // Neg returns −x; ∂/∂x = −gout.
 func (g *Graph) Neg(x *Var) *Var {
 	return g.Record("Neg", tensor.Neg(x.Value), []*Var{x}, func(gout *tensor.Tensor) {
-		x.AddGrad(tensor.Neg(gout))
+		x.addFresh(tensor.Neg(gout))
 	})
 }
 
 // Scale returns s·x; ∂/∂x = s·gout.
 func (g *Graph) Scale(x *Var, s float32) *Var {
 	return g.Record("Scale", tensor.Scale(x.Value, s), []*Var{x}, func(gout *tensor.Tensor) {
-		x.AddGrad(tensor.Scale(gout, s))
+		x.addFresh(tensor.Scale(gout, s))
 	})
 }
 

@@ -28,7 +28,7 @@ func (g *Graph) Softmax(x *Var, axis int) *Var {
 				}
 			}
 		}
-		x.AddGrad(gx)
+		x.addFresh(gx)
 	})
 }
 
@@ -53,7 +53,7 @@ func (g *Graph) LogSoftmax(x *Var, axis int) *Var {
 				}
 			}
 		}
-		x.AddGrad(gx)
+		x.addFresh(gx)
 	})
 }
 
@@ -80,11 +80,15 @@ func (g *Graph) GELU(x *Var) *Var {
 
 // GELUTanh returns the tanh approximation ½x(1 + tanh u), u = c(x + 0.044715x³);
 // its derivative is ½(1 + tanh u) + ½x(1 − tanh²u)·c(1 + 3·0.044715x²).
+// Both run on the vectorised float32 kernels tensor.GELUTanhTo and
+// tensor.GELUTanhGradTo.
 func (g *Graph) GELUTanh(x *Var) *Var {
-	return g.pointwise("GELUTanh", x, tensor.GELUTanh(x.Value), func(x, _ float32) float32 {
-		v := float64(x)
-		t := math.Tanh(tensor.GELUTanhC * (v + 0.044715*v*v*v))
-		return float32(0.5*(1+t) + 0.5*v*(1-t*t)*tensor.GELUTanhC*(1+3*0.044715*v*v))
+	y := tensor.ZerosLike(x.Value)
+	tensor.GELUTanhTo(y.Data, x.Value.Data)
+	return g.Record("GELUTanh", y, []*Var{x}, func(gout *tensor.Tensor) {
+		gx := tensor.ZerosLike(x.Value)
+		tensor.GELUTanhGradTo(gx.Data, x.Value.Data, gout.Data)
+		x.addFresh(gx)
 	})
 }
 

@@ -28,7 +28,7 @@ func addProduct(v *Var, shape []int, into func(dst *tensor.Tensor, accumulate bo
 	}
 	tmp := tensor.Zeros(shape...)
 	into(tmp, false)
-	v.accumulate(tensor.SumTo(tmp, v.Value.Shape))
+	v.addFresh(tensor.SumTo(tmp, v.Value.Shape))
 }
 
 // batchShape returns out's leading (batch) dimensions followed by r, c.

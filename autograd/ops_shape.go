@@ -20,7 +20,7 @@ func (g *Graph) Reshape(x *Var, shape ...int) *Var {
 // Transpose returns x with axes a and b swapped (a copy); ∂/∂x swaps them back.
 func (g *Graph) Transpose(x *Var, a, b int) *Var {
 	return g.Record("Transpose", tensor.Transpose(x.Value, a, b), []*Var{x}, func(gout *tensor.Tensor) {
-		x.AddGrad(tensor.Transpose(gout, a, b))
+		x.addFresh(tensor.Transpose(gout, a, b))
 	})
 }
 
@@ -34,7 +34,7 @@ func (g *Graph) Permute(x *Var, perm ...int) *Var {
 		for i, p := range perm {
 			inv[p] = i
 		}
-		x.AddGrad(tensor.Permute(gout, inv...))
+		x.addFresh(tensor.Permute(gout, inv...))
 	})
 }
 
@@ -66,7 +66,7 @@ func (g *Graph) Concat(axis int, xs ...*Var) *Var {
 		for _, x := range xs {
 			n := x.Value.Shape[a]
 			if x.requiresGrad {
-				x.AddGrad(tensor.Slice(gout, a, at, at+n))
+				x.addFresh(tensor.Slice(gout, a, at, at+n))
 			}
 			at += n
 		}

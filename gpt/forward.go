@@ -281,16 +281,20 @@ func SplitHeads(g *autograd.Graph, x *autograd.Var, p, n, heads int) *autograd.V
 		}
 	}
 	return g.Record("SplitHeads", out, []*autograd.Var{x}, func(gout *tensor.Tensor) {
-		dx := tensor.Zeros(B, T, W)
+		// Accumulate straight into this part of x's gradient: the parts of
+		// a fused q/k/v projection then share one buffer, no temporaries.
+		dx := x.GradBuffer()
+		if dx == nil {
+			return
+		}
 		for b := range B {
 			for t := range T {
 				dst := dx.Data[(b*T+t)*W+p*C:]
 				for h := range heads {
-					copy(dst[h*D:(h+1)*D], gout.Data[((b*heads+h)*T+t)*D:][:D])
+					tensor.AddTo(dst[h*D:(h+1)*D], gout.Data[((b*heads+h)*T+t)*D:][:D])
 				}
 			}
 		}
-		x.AddGrad(dx)
 	})
 }
 

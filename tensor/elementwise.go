@@ -184,7 +184,13 @@ func binaryRow(k binOp, dst, x []float32, sx int, y []float32, sy int) {
 func binary(k binOp, a, b *Tensor) *Tensor {
 	if SameShape(a.Shape, b.Shape) {
 		out := ZerosLike(a)
-		binaryRow(k, out.Data, a.Data, 1, b.Data, 1)
+		if len(out.Data) < elementwiseParallelMin {
+			binaryRow(k, out.Data, a.Data, 1, b.Data, 1)
+			return out
+		}
+		parallelChunks(len(out.Data), func(lo, hi int) {
+			binaryRow(k, out.Data[lo:hi], a.Data[lo:hi], 1, b.Data[lo:hi], 1)
+		})
 		return out
 	}
 	shape := broadcast(binOpNames[k], a.Shape, b.Shape)
@@ -220,6 +226,14 @@ func SumTo(t *Tensor, shape []int) *Tensor {
 		return t.Clone()
 	}
 	out := Zeros(shape...)
+	if n := lastDim(t.Shape); len(out.Data) == n && n > 0 && lastDim(shape) == n {
+		// Summing rows into one row (a bias gradient): vector adds, row by
+		// row in order, the same sums as the general loop below.
+		for o := 0; o < len(t.Data); o += n {
+			addTo(out.Data, t.Data[o:o+n])
+		}
+		return out
+	}
 	st := bcastStrides(shape, t.Shape)
 	l, n := lastStride(st), lastDim(t.Shape)
 	bcastRows(t.Shape, [][]int{st}, func(o int, offs []int) {

@@ -5,6 +5,7 @@
 //	gpt sample  [flags]   continue a prompt with a trained model
 //	gpt logits  [flags]   print every position's logits as JSON
 //	gpt inspect [flags]   print a model's config and parameter table
+//	gpt bench   [flags]   measure speed on issue 5's reference GPT; one JSON line
 //
 // Run "gpt <command> -h" for a command's flags. A bad flag, path or value is
 // reported on one line and exits with status 2.
@@ -40,6 +41,7 @@ func commands() []command {
 		{"sample", "generate text from a trained model", cmdSample},
 		{"logits", "print every position's logits as JSON", cmdLogits},
 		{"inspect", "print a model's config and parameter table", cmdInspect},
+		{"bench", "measure training, generation and sgemm speed (one JSON line)", cmdBench},
 	}
 }
 
@@ -81,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "gpt: unknown command %q (want train, sample, logits or inspect)\n", args[0])
+	fmt.Fprintf(stderr, "gpt: unknown command %q (want train, sample, logits, inspect or bench)\n", args[0])
 	return 2
 }
 

@@ -1,0 +1,9 @@
+//go:build purego || !amd64
+
+package tensor
+
+func expTo(dst, x []float32) { expToLoops(dst, x) }
+
+func addTo(dst, src []float32) { addToLoops(dst, src) }
+
+func dot(x, y []float32) float32 { return dotLoops(x, y) }
