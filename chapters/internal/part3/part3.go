@@ -1,0 +1,400 @@
+// Package part3 holds what the chapter programs of Part 3 (20–24) share: the
+// story world and its instruction data, the base model (a tiny GPT
+// pre-trained on the built-in corpus alone, cached under out/part3) and the
+// SFT model every later stage starts from (cached beside it), each rebuilt
+// when missing or made with other settings.
+package part3
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"transformers/chapters/internal/part2"
+	"transformers/finetune"
+	"transformers/gpt"
+	"transformers/gpt/corpus"
+	"transformers/gpt/tokenizer"
+	"transformers/gpt/train"
+	"transformers/nn/safetensors"
+	"transformers/tensor"
+)
+
+// MetaKey is the checkpoint metadata key holding the settings a cached model
+// was made with; a cache is reused only when they match exactly.
+const MetaKey = "part3_settings"
+
+// HeldFraction is the share of facts kept out of fine-tuning.
+const HeldFraction = 0.2
+
+// Config is the base model and the SFT run every chapter of Part 3 shares.
+type Config struct {
+	CorpusBytes int // size of the built-in corpus the base learns
+	BaseSteps   int // pre-training updates
+	DModel      int // residual width (4 heads)
+	Layers      int // transformer blocks
+	SFTSteps    int // supervised fine-tuning updates
+	Held        int // held-out prompts graded (0: all)
+}
+
+// AddFlags binds the shared settings to fs with their defaults.
+func AddFlags(fs *flag.FlagSet) *Config {
+	c := &Config{CorpusBytes: 120_000, BaseSteps: 600, DModel: 64, Layers: 2, SFTSteps: 250, Held: 60}
+	fs.IntVar(&c.CorpusBytes, "corpus-bytes", c.CorpusBytes, "size of the built-in corpus the base model learns")
+	fs.IntVar(&c.BaseSteps, "base-steps", c.BaseSteps, "pre-training updates of the base model")
+	fs.IntVar(&c.DModel, "d-model", c.DModel, "residual width of the base model (4 heads)")
+	fs.IntVar(&c.Layers, "layers", c.Layers, "transformer blocks of the base model")
+	fs.IntVar(&c.SFTSteps, "sft-steps", c.SFTSteps, "supervised fine-tuning updates")
+	fs.IntVar(&c.Held, "held", c.Held, "held-out prompts graded (0: all)")
+	return c
+}
+
+// Validate returns an error naming the flag at fault.
+func (c Config) Validate() error {
+	if err := part2.Positive("corpus-bytes", c.CorpusBytes, "base-steps", c.BaseSteps, "d-model", c.DModel, "layers", c.Layers, "sft-steps", c.SFTSteps); err != nil {
+		return err
+	}
+	if c.DModel%4 != 0 {
+		return fmt.Errorf("-d-model %d must be divisible by the 4 heads", c.DModel)
+	}
+	if c.Held < 0 {
+		return fmt.Errorf("-held %d: must be at least 0", c.Held)
+	}
+	if c.CorpusBytes < 5000 {
+		return fmt.Errorf("-corpus-bytes %d: must be at least 5000", c.CorpusBytes)
+	}
+	return nil
+}
+
+// Context is the longest sequence the models read: a prompt, its reply and
+// the template's tokens fit well inside it.
+const Context = 160
+
+// World is the story world, its tokenizer and the instruction data split by
+// fact into training and held-out examples.
+type World struct {
+	World       *corpus.World
+	Tok         tokenizer.Tokenizer
+	Text        string // the corpus's training text (the tokenizer's alphabet)
+	Train, Held []finetune.Example
+	Scorer      finetune.Scorer
+}
+
+// NewWorld builds the world of the built-in corpus, a character tokenizer
+// fitted on the corpus's training text, and the instruction data (with 80
+// counting tasks), split with HeldFraction. held > 0 keeps the first held
+// held-out examples in a seeded shuffle.
+func NewWorld(c Config, seed uint64) World {
+	w := corpus.NewWorld(corpus.DefaultSeed)
+	text := corpus.Corpus(corpus.DefaultSeed, c.CorpusBytes)
+	trainText, _ := corpus.Split(text, corpus.DefaultValFraction)
+	exs := finetune.Instructions(w, 80, part2.Rng(seed, 31))
+	tr, held := finetune.Split(exs, HeldFraction)
+	if c.Held > 0 && c.Held < len(held) {
+		rng := part2.Rng(seed, 32)
+		rng.Shuffle(len(held), func(i, j int) { held[i], held[j] = held[j], held[i] })
+		held = held[:c.Held]
+	}
+	return World{World: w, Tok: tokenizer.NewChar(trainText), Text: trainText, Train: tr, Held: held, Scorer: finetune.Scorer{World: w}}
+}
+
+// Dir returns the cache folder shared by the chapters: part3 beside out.
+func Dir(out string) string { return filepath.Join(filepath.Dir(filepath.Clean(out)), "part3") }
+
+func (c Config) baseKey(seed uint64) string {
+	return fmt.Sprintf("base corpus=%d steps=%d d=%d layers=%d ctx=%d seed=%d", c.CorpusBytes, c.BaseSteps, c.DModel, c.Layers, Context, seed)
+}
+
+func (c Config) sftKey(seed uint64) string {
+	return c.baseKey(seed) + fmt.Sprintf(" | sft steps=%d", c.SFTSteps)
+}
+
+// load returns the model cached at path if its settings are key.
+func load(path, key string) *gpt.Model {
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	m, meta, err := gpt.Load(path)
+	if err != nil || meta[MetaKey] != key {
+		return nil
+	}
+	return m
+}
+
+// Base returns the base model: loaded from Dir(out)/base.safetensors when it
+// was made with the same settings, otherwise pre-trained on the corpus alone
+// (no chat data) with a progress line, then cached.
+func Base(w io.Writer, c Config, wd World, seed uint64, out string) (*gpt.Model, error) {
+	path := filepath.Join(Dir(out), "base.safetensors")
+	key := c.baseKey(seed)
+	if m := load(path, key); m != nil {
+		fmt.Fprintf(w, "base model: loaded %s (%s)\n", path, key)
+		return m, nil
+	}
+	data := part2.LoadCorpus(c.CorpusBytes)
+	cfg := gpt.DefaultConfig(wd.Tok.VocabSize())
+	cfg.Context, cfg.Layers, cfg.Heads, cfg.DModel, cfg.DFF = Context, c.Layers, 4, c.DModel, 4*c.DModel
+	m := gpt.New(cfg, part2.Rng(seed, 30))
+	tc := train.Config{Steps: c.BaseSteps, Batch: 8, Accum: 1, SeqLen: 128, LR: 3e-3, MinLR: 3e-4, Warmup: min(30, c.BaseSteps/5),
+		WeightDecay: 0.1, Clip: 1, EvalEvery: 0, EvalBatches: 4, Seed: seed}
+	tr, err := train.New(m, data.Train, data.Val, tc)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	tr.Progress = io.Discard
+	every := max(1, c.BaseSteps/4)
+	fmt.Fprintf(w, "base model: pre-training %d parameters on %d corpus tokens (%d updates of 8×128 tokens)\n", m.ParamCount().Total, len(data.Train), c.BaseSteps)
+	for s := every; ; s += every {
+		s = min(s, c.BaseSteps)
+		if err := tr.RunUntil(s); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(w, "  step %4d/%d  train loss %.3f  %.1f s\n", s, c.BaseSteps, tr.History[len(tr.History)-1].Loss, time.Since(t0).Seconds())
+		if s == c.BaseSteps {
+			break
+		}
+	}
+	fmt.Fprintf(w, "  validation loss %.3f\n", tr.Evaluate())
+	if err := os.MkdirAll(Dir(out), 0o755); err != nil {
+		return nil, err
+	}
+	if err := m.Save(path, map[string]string{MetaKey: key}); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "  cached %s\n", path)
+	return m, nil
+}
+
+// Conversations renders every example as a chat with its gold answer.
+func Conversations(tok tokenizer.Tokenizer, exs []finetune.Example) []finetune.Rendered {
+	rs := make([]finetune.Rendered, len(exs))
+	for i, e := range exs {
+		rs[i] = finetune.Render(tok, finetune.Conversation(e.Prompt, e.Answer))
+	}
+	return rs
+}
+
+// SFTConfig is the fine-tuning run of chapter 20 for steps updates.
+func SFTConfig(steps int) finetune.SFTConfig {
+	return finetune.SFTConfig{Steps: steps, BatchSize: 16, MicroBatch: 16, LR: 2e-3, MinLR: 2e-4,
+		Warmup: min(10, steps/5), WeightDecay: 0.01, ClipNorm: 1, MaxLen: Context - 1}
+}
+
+// SFT returns the supervised fine-tuned model: loaded from
+// Dir(out)/sft.safetensors when made with the same settings, otherwise
+// fine-tuned from a copy of base on the training conversations and cached.
+// With force it always fine-tunes (chapter 20). The returned log is empty
+// when the model was loaded.
+func SFT(w io.Writer, c Config, wd World, base *gpt.Model, seed uint64, out string, force bool) (*gpt.Model, []finetune.SFTStep, error) {
+	path := filepath.Join(Dir(out), "sft.safetensors")
+	key := c.sftKey(seed)
+	if m := load(path, key); m != nil && !force {
+		fmt.Fprintf(w, "SFT model: loaded %s\n", path)
+		return m, nil, nil
+	}
+	m := base.Clone()
+	t0 := time.Now()
+	every := max(1, c.SFTSteps/5)
+	cfg := SFTConfig(c.SFTSteps)
+	cfg.Log = func(s finetune.SFTStep) {
+		if (s.Step+1)%every == 0 || s.Step+1 == c.SFTSteps {
+			fmt.Fprintf(w, "  SFT step %4d/%d  masked loss %.3f  %.1f s\n", s.Step+1, c.SFTSteps, s.Loss, time.Since(t0).Seconds())
+		}
+	}
+	fmt.Fprintf(w, "SFT model: fine-tuning all %d parameters on %d conversations\n", m.ParamCount().Total, len(wd.Train))
+	log := finetune.TrainSFT(m, m.Parameters(), Conversations(wd.Tok, wd.Train), cfg, part2.Rng(seed, 33))
+	if err := os.MkdirAll(Dir(out), 0o755); err != nil {
+		return nil, nil, err
+	}
+	if err := m.Save(path, map[string]string{MetaKey: key}); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(w, "  cached %s\n", path)
+	return m, log, nil
+}
+
+// MaxReply is the longest reply generated when grading.
+const MaxReply = 24
+
+// Grade asks m every example greedily and returns the gold scorer's summary
+// and the replies.
+func Grade(m *gpt.Model, wd World, exs []finetune.Example) (finetune.Summary, []string) {
+	return finetune.Evaluate(m, wd.Tok, wd.Scorer, exs, MaxReply)
+}
+
+// Prompts renders each example's user turn, ready for generation.
+func Prompts(tok tokenizer.Tokenizer, exs []finetune.Example) [][]int {
+	ps := make([][]int, len(exs))
+	for i, e := range exs {
+		ps[i] = finetune.Prompt(tok, e.Prompt)
+	}
+	return ps
+}
+
+// Pct formats a fraction as a percentage.
+func Pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+// Rng returns a PCG generator for seed and stream.
+func Rng(seed, stream uint64) *rand.Rand { return part2.Rng(seed, stream) }
+
+// Preferences returns the preference pairs of the training and the graded
+// held-out examples (two per example: right vs wrong, concise vs rambling),
+// without the few whose longer reply would not fit the context.
+func Preferences(wd World, seed uint64) (train, held []finetune.Preference) {
+	return fits(wd, finetune.Preferences(wd.World, wd.Train, Rng(seed, 50))), fits(wd, finetune.Preferences(wd.World, wd.Held, Rng(seed, 51)))
+}
+
+func fits(wd World, prefs []finetune.Preference) []finetune.Preference {
+	var out []finetune.Preference
+	for _, p := range prefs {
+		n := len(finetune.Prompt(wd.Tok, p.Example.Prompt)) + max(len(finetune.Completion(wd.Tok, p.Chosen)), len(finetune.Completion(wd.Tok, p.Rejected)))
+		if n <= Context {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// RMConfig is the reward model's training run for steps updates.
+func RMConfig(steps int) finetune.PairTrainConfig {
+	return finetune.PairTrainConfig{Steps: steps, BatchSize: 16, LR: 1e-3, WeightDecay: 0.01, ClipNorm: 1}
+}
+
+// TrainRM trains a reward model initialised from a copy of sft (as in
+// InstructGPT) on prefs, printing a progress line now and then.
+func TrainRM(w io.Writer, name string, sft *gpt.Model, tok tokenizer.Tokenizer, prefs []finetune.Preference, steps int, seed uint64) (*finetune.RewardModel, []finetune.RewardStats) {
+	rm := finetune.NewRewardModel(sft.Clone(), Rng(seed, 52))
+	cfg := RMConfig(steps)
+	t0 := time.Now()
+	every := max(1, steps/4)
+	cfg.Log = func(s int, r finetune.RewardStats, _ finetune.DPOStats) {
+		if (s+1)%every == 0 || s+1 == steps {
+			fmt.Fprintf(w, "  %s step %4d/%d  batch loss %.3f  accuracy %s  %.1f s\n", name, s+1, steps, r.Loss, Pct(r.Accuracy), time.Since(t0).Seconds())
+		}
+	}
+	log := finetune.TrainRewardModel(rm, finetune.Tokenize(tok, prefs), cfg, Rng(seed, 53))
+	return rm, log
+}
+
+// PPOUpdate is one PPO update's record: TRL's statistics, and the gold
+// score and mean length (tokens) of the completions sampled for it.
+type PPOUpdate struct {
+	Stats  finetune.PPOStats
+	Gold   float64
+	Length float64
+}
+
+// PPOConfig is the RLHF run of chapters 23 and 24 for updates rounds with
+// KL coefficient kl and learning rate lr.
+func PPOConfig(updates int, kl, lr float64) finetune.PPOTrainConfig {
+	cfg := finetune.PPOTrainConfig{PPOConfig: finetune.DefaultPPOConfig(), Updates: updates, BatchSize: 16, Epochs: 4,
+		LR: lr, ClipNorm: 1, MaxTokens: 32, Temperature: 1}
+	cfg.KLCoef = kl
+	return cfg
+}
+
+// PPO fine-tunes a copy of sft with PPO against the frozen sft, paid by rm,
+// on the training prompts, and grades every rollout with the gold scorer
+// (which PPO never sees). log, if non-nil, gets every update.
+func PPO(sft *gpt.Model, wd World, rm finetune.RewardFunc, cfg finetune.PPOTrainConfig, seed uint64, log func(u int, r PPOUpdate)) (*gpt.Model, []PPOUpdate) {
+	byPrompt := map[string]finetune.Example{}
+	prompts := Prompts(wd.Tok, wd.Train)
+	for i, p := range prompts {
+		byPrompt[fmt.Sprint(p)] = wd.Train[i]
+	}
+	var recs []PPOUpdate
+	var cur PPOUpdate
+	reward := func(ps, cs [][]int) []float32 {
+		exs := make([]finetune.Example, len(ps))
+		n := 0
+		for i, p := range ps {
+			exs[i] = byPrompt[fmt.Sprint(p)]
+			n += len(cs[i])
+		}
+		cur = PPOUpdate{Gold: mean(finetune.GoldScores(wd.Scorer, wd.Tok, exs, cs)), Length: float64(n) / float64(len(cs))}
+		return rm(ps, cs)
+	}
+	ac := finetune.NewActorCritic(sft.Clone(), Rng(seed, 60))
+	inner := cfg.Log
+	cfg.Log = func(u int, s finetune.PPOStats) {
+		cur.Stats = s
+		recs = append(recs, cur)
+		if log != nil {
+			log(u, cur)
+		}
+		if inner != nil {
+			inner(u, s)
+		}
+	}
+	finetune.TrainPPO(ac, sft.Reference(), prompts, reward, cfg, Rng(seed, 61))
+	return ac.Policy, recs
+}
+
+func mean(xs []float32) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += float64(x)
+	}
+	return s / float64(max(1, len(xs)))
+}
+
+// Last returns the mean of f over the last k records.
+func Last(recs []PPOUpdate, k int, f func(PPOUpdate) float64) float64 {
+	k = min(k, len(recs))
+	s := 0.0
+	for _, r := range recs[len(recs)-k:] {
+		s += f(r)
+	}
+	return s / float64(max(1, k))
+}
+
+// RewardModel returns a reward model trained for steps updates on the
+// training preferences (with lengthBiased, on finetune.LengthBiased of them):
+// loaded from Dir(out) when made with the same settings, otherwise trained
+// with TrainRM and cached there; with force it always trains (chapter 22).
+// The log is empty when it was loaded.
+func RewardModel(w io.Writer, c Config, wd World, sft *gpt.Model, seed uint64, out string, steps int, lengthBiased, force bool) (*finetune.RewardModel, []finetune.RewardStats, error) {
+	name, file := "RM", "rm.safetensors"
+	prefs, _ := Preferences(wd, seed)
+	if lengthBiased {
+		name, file, prefs = "length-biased RM", "rm-length.safetensors", finetune.LengthBiased(prefs)
+	}
+	path := filepath.Join(Dir(out), file)
+	key := c.sftKey(seed) + fmt.Sprintf(" | %s steps=%d", name, steps)
+	rm := finetune.NewRewardModel(sft.Clone(), Rng(seed, 52))
+	if ts, meta, err := safetensors.Read(path); err == nil && meta[MetaKey] == key && !force {
+		ok := true
+		for _, p := range rm.Parameters() {
+			t, found := ts[p.Name]
+			if !found || !tensor.SameShape(t.Shape, p.Value.Shape) {
+				ok = false
+				break
+			}
+			copy(p.Value.Data, t.Data)
+		}
+		if ok {
+			fmt.Fprintf(w, "%s: loaded %s\n", name, path)
+			return rm, nil, nil
+		}
+		rm = finetune.NewRewardModel(sft.Clone(), Rng(seed, 52))
+	}
+	fmt.Fprintf(w, "%s: training on %d preference pairs\n", name, len(prefs))
+	rm, log := TrainRM(w, name, sft, wd.Tok, prefs, steps, seed)
+	ts := map[string]*tensor.Tensor{}
+	for _, p := range rm.Parameters() {
+		ts[p.Name] = p.Value
+	}
+	if err := os.MkdirAll(Dir(out), 0o755); err != nil {
+		return nil, nil, err
+	}
+	if err := safetensors.Write(path, ts, map[string]string{MetaKey: key}); err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(w, "  cached %s\n", path)
+	return rm, log, nil
+}
