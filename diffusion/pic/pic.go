@@ -1,7 +1,8 @@
 // Package pic draws Part 5's image pictures with image/png and image/gif
 // alone: grids of small RGB images stored channels-last in [−1, 1] (the
 // diffusion package's layout), and animated GIFs of such grids. Charts and
-// scatter plots with text live in nn/plot.
+// scatter plots with text live in nn/plot, whose atomic file writer this
+// package uses.
 package pic
 
 import (
@@ -12,8 +13,9 @@ import (
 	"image/draw"
 	"image/gif"
 	"image/png"
-	"os"
-	"path/filepath"
+	"io"
+
+	"transformers/nn/plot"
 )
 
 // Grid lays out images (each h×w×3 values in [−1, 1], row-major HWC) in
@@ -78,31 +80,10 @@ func WriteGIF(path string, frames [][][]float32, h, w, rows, cols, scale, delay 
 		}
 		anim.Delay = append(anim.Delay, d)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := gif.EncodeAll(fh, anim); err != nil {
-		fh.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return fh.Close()
+	return plot.WriteFile(path, func(w io.Writer) error { return gif.EncodeAll(w, anim) })
 }
 
+// writePNG writes img atomically through nn/plot's file writer.
 func writePNG(path string, img image.Image) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	fh, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(fh, img); err != nil {
-		fh.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return fh.Close()
+	return plot.WriteFile(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -236,6 +236,14 @@ func writeAtomic(path string, encode func(io.Writer) error) (err error) {
 	return nil
 }
 
+// WriteFile writes path atomically through encode, as every writer in this
+// package does: the parent directory is created if needed, the bytes go to a
+// temporary file beside path, which is then renamed over it. Other packages
+// that draw their own images (diffusion/pic) use it for the same guarantee.
+func WriteFile(path string, encode func(io.Writer) error) error {
+	return writeAtomic(path, encode)
+}
+
 // WritePNG renders p and writes it to path as PNG, atomically (see the package doc).
 func WritePNG(path string, p Picture) error {
 	img := p.Image()
