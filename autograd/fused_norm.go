@@ -123,25 +123,39 @@ func (g *Graph) RMSNorm(x, gamma *Var, eps float32) *Var {
 }
 
 // fusedNormAffineBackward accumulates dγ += Σ_rows dy ⊙ x̂ and dβ += Σ_rows dy
-// (either may be nil).
+// (either may be nil). Each column's sums run over the rows in order, in
+// float64; tasks own fixed column chunks, so the result does not depend on
+// the number of cores.
 func fusedNormAffineBackward(dy, xhat []float32, c int, dgamma, dbeta *tensor.Tensor) {
 	if dgamma == nil && dbeta == nil {
 		return
 	}
-	sg, sb := make([]float64, c), make([]float64, c)
-	for i, d := range dy {
-		sg[i%c] += float64(d) * float64(xhat[i])
-		sb[i%c] += float64(d)
-	}
-	for j := range c {
-		if dgamma != nil {
-			dgamma.Data[j] += float32(sg[j])
+	rows := len(dy) / c
+	tasks := (c + normColChunk - 1) / normColChunk
+	fusedParallel(tasks, 2*len(dy), func(t int) {
+		c0, c1 := t*normColChunk, min((t+1)*normColChunk, c)
+		var sg, sb [normColChunk]float64
+		for r := range rows {
+			d, h := dy[r*c+c0:r*c+c1], xhat[r*c+c0:r*c+c1]
+			h = h[:len(d)]
+			for j, v := range d {
+				sg[j] += float64(v) * float64(h[j])
+				sb[j] += float64(v)
+			}
 		}
-		if dbeta != nil {
-			dbeta.Data[j] += float32(sb[j])
+		for j := c0; j < c1; j++ {
+			if dgamma != nil {
+				dgamma.Data[j] += float32(sg[j-c0])
+			}
+			if dbeta != nil {
+				dbeta.Data[j] += float32(sb[j-c0])
+			}
 		}
-	}
+	})
 }
+
+// normColChunk is how many columns one task of the affine backward sums.
+const normColChunk = 32
 
 // fusedNormInputBackward accumulates the input gradient of a normalisation
 // with saved x̂ and r per row: dx += r·(d̂ − [centered]·mean(d̂) − x̂·mean(d̂ ⊙ x̂))

@@ -130,6 +130,15 @@ func fusedGradCases() []fusedGradCase {
 		{"Embedding/shape", fusedParams([]int{5, 3}), func(g *Graph, in []*Var) *Var {
 			return g.Embedding(in[0], []int{1, 3, 1, 4, 4, 0}, 2, 3)
 		}},
+		{"Linear/bias", fusedParams([]int{5, 4}, []int{3, 4}, []int{3}), func(g *Graph, in []*Var) *Var {
+			return g.Linear(in[0], in[1], in[2])
+		}},
+		{"Linear/no-bias-3d", fusedParams([]int{2, 3, 4}, []int{5, 4}), func(g *Graph, in []*Var) *Var {
+			return g.Linear(in[0], in[1], nil)
+		}},
+		{"Linear/x-reused", fusedParams([]int{3, 4}, []int{4, 4}, []int{4}), func(g *Graph, in []*Var) *Var {
+			return g.Mul(g.Linear(in[0], in[1], in[2]), in[0])
+		}},
 		fusedAttnCase("plain", 4, 4, 3, 3, AttentionOptions{}, nil, false),
 		fusedAttnCase("causal", 4, 4, 3, 3, AttentionOptions{Causal: true}, nil, false),
 		fusedAttnCase("causal+bias[H,T,T]", 4, 4, 3, 3, AttentionOptions{Causal: true}, []int{2, 4, 4}, true),
@@ -327,6 +336,9 @@ func TestFusedGradCheckCatchesBrokenBackward(t *testing.T) {
 		{"LayerNorm forgets −mean(dy)", "LayerNorm/no-affine-3d", fusedLayerNormForgetMean, nil},
 		{"RMSNorm dx two entries swapped", "RMSNorm/gamma", nil, swap(0, 1, 2)},
 		{"Embedding one row grad ×1.01", "Embedding/repeated-ids", nil, scale(0, 1.01)},
+		{"Linear db ×1.01", "Linear/bias", nil, scale(2, 1.01)},
+		{"Linear dW one entry +0.01", "Linear/no-bias-3d", nil, nudge(1, 7, 0.01)},
+		{"Linear dx dropped", "Linear/bias", nil, drop(0)},
 		{"Attention dK ×1.01", "Attention/causal", nil, scale(1, 1.01)},
 		{"Attention dBias one entry +0.01", "Attention/causal+bias[H,T,T]", nil, nudge(3, 5, 0.01)},
 		{"Attention dV dropped", "Attention/causal+Tq<Tk", nil, drop(2)},

@@ -261,7 +261,7 @@ func TestGradCheckCatchesBrokenBackward(t *testing.T) {
 // checked by fused_test.go.
 var (
 	nonOps        = map[string]bool{"Record": true}
-	fusedPrefixes = []string{"CrossEntropy", "LayerNorm", "RMSNorm", "Embedding", "Attention"}
+	fusedPrefixes = []string{"CrossEntropy", "LayerNorm", "RMSNorm", "Embedding", "Attention", "Linear"}
 )
 
 // TestOpTableCoversEveryOp fails when a Graph method returning a *Var is

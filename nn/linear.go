@@ -39,11 +39,7 @@ func (l *Linear) Forward(g *autograd.Graph, x *autograd.Var) *autograd.Var {
 	if len(xs) == 1 { // a single vector: treat as one row
 		return g.Reshape(l.Forward(g, g.Reshape(x, 1, in)), l.Weight.Value.Shape[0])
 	}
-	y := g.MatMulNT(x, l.Weight)
-	if l.Bias != nil {
-		y = g.Add(y, l.Bias)
-	}
-	return y
+	return g.Linear(x, l.Weight, l.Bias)
 }
 
 // Parameters returns [weight] or [weight, bias].

@@ -3,7 +3,10 @@ package nn
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"transformers/autograd"
 	"transformers/tensor"
@@ -263,13 +266,12 @@ func (a *adam) step(st *AdamState, groups []ParamGroup, lr, beta1, beta2, eps fl
 	// Scalars enter the float32 element loop rounded once, as PyTorch's
 	// Python-float hyperparameters do.
 	c1, b2, c2, e := float32(1-beta1), float32(beta2), float32(1-beta2), float32(eps)
-	for i, p := range a.params {
-		if !trainable(p) {
-			continue
-		}
+	update := func(i, lo, hi int) {
+		p := a.params[i]
 		wd := groups[a.group[i]].WeightDecay
 		wd32 := float32(wd)
-		pv, g, m, v := p.Value.Data, p.Grad.Data, st.M[i].Data, st.V[i].Data
+		pv, g, m, v := p.Value.Data[lo:hi], p.Grad.Data[lo:hi], st.M[i].Data[lo:hi], st.V[i].Data[lo:hi]
+		g, m, v = g[:len(pv)], m[:len(pv)], v[:len(pv)]
 		shrink := float32(1 - lr*wd)
 		for j := range pv {
 			gj := g[j]
@@ -284,6 +286,50 @@ func (a *adam) step(st *AdamState, groups []ParamGroup, lr, beta1, beta2, eps fl
 			pv[j] -= stepSize * (m[j] / denom)
 		}
 	}
+	// Every element's update is independent of the others, so fixed chunks
+	// spread over the cores give the same result on any number of them.
+	var chunks [][3]int
+	for i, p := range a.params {
+		if !trainable(p) {
+			continue
+		}
+		for lo := 0; lo < len(p.Value.Data); lo += adamChunk {
+			chunks = append(chunks, [3]int{i, lo, min(lo+adamChunk, len(p.Value.Data))})
+		}
+	}
+	if len(chunks) < 4 { // small models: not worth starting goroutines
+		for _, c := range chunks {
+			update(c[0], c[1], c[2])
+		}
+		return
+	}
+	parallelFor(len(chunks), func(c int) { update(chunks[c][0], chunks[c][1], chunks[c][2]) })
+}
+
+// adamChunk is how many elements one task of the optimizer step updates.
+const adamChunk = 1 << 14
+
+// parallelFor runs body(t) for every t in [0, n), on up to GOMAXPROCS
+// goroutines that each take the next index from a shared counter. Each
+// task must touch only its own elements.
+func parallelFor(n int, body func(t int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for t := range n {
+			body(t)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for t := int(next.Add(1)) - 1; t < n; t = int(next.Add(1)) - 1 {
+				body(t)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // StateDict returns the optimizer state as named tensors, ready for
