@@ -67,6 +67,57 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 		vv.Shape[0] != nb || vv.Shape[1] != nh || vv.Shape[2] != tk {
 		panic(fmt.Sprintf("autograd.%s: q %v, k %v, v %v do not fit [B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, Dv]", op, qv.Shape, kv.Shape, vv.Shape))
 	}
+	l := attnLayout{nb: nb, nh: nh, tq: tq, tk: tk, d: d, dv: dv,
+		q: attnView{b: nh * tq * d, h: tq * d, ld: d},
+		k: attnView{b: nh * tk * d, h: tk * d, ld: d},
+		v: attnView{b: nh * tk * dv, h: tk * dv, ld: dv},
+		o: attnView{b: nh * tq * dv, h: tq * dv, ld: dv}}
+	return g.attention(op, q, k, v, l, []int{nb, nh, tq, dv}, opt, weights)
+}
+
+// AttentionQKV is causal-or-not self-attention straight from the fused
+// projection of GPT-2's c_attn: qkv has shape [B, T, 3·C], the queries,
+// keys and values side by side on the last axis, each split into heads of
+// D = C/heads; the result has shape [B, T, C] with the heads side by side,
+// ready for the output projection. It computes exactly Attention on the
+// split heads followed by merging them, reading and writing the heads in
+// place (strided), so no head is copied in either direction.
+func (g *Graph) AttentionQKV(qkv *Var, heads int, opt AttentionOptions) *Var {
+	const op = "AttentionQKV"
+	s := qkv.Value.Shape
+	if len(s) != 3 || heads < 1 || s[2]%(3*heads) != 0 || s[2] == 0 {
+		panic(fmt.Sprintf("autograd.%s: qkv %v must be [B, T, 3·C] with C divisible by %d heads", op, s, heads))
+	}
+	nb, t, c := s[0], s[1], s[2]/3
+	d := c / heads
+	l := attnLayout{nb: nb, nh: heads, tq: t, tk: t, d: d, dv: d,
+		q: attnView{b: t * 3 * c, h: d, ld: 3 * c},
+		k: attnView{base: c, b: t * 3 * c, h: d, ld: 3 * c},
+		v: attnView{base: 2 * c, b: t * 3 * c, h: d, ld: 3 * c},
+		o: attnView{b: t * c, h: d, ld: c}}
+	out, _ := g.attention(op, qkv, qkv, qkv, l, []int{nb, t, c}, opt, false)
+	return out
+}
+
+// attnView places each (batch, head) matrix of an attention operand inside
+// its tensor: the matrix of pair (b, h) starts at base + b·b + h·h, and its
+// rows are ld apart.
+type attnView struct{ base, b, h, ld int }
+
+func (v attnView) at(b, h int) int { return v.base + b*v.b + h*v.h }
+
+// attnLayout is the sizes of an attention call and where q, k, v and the
+// output live.
+type attnLayout struct {
+	nb, nh, tq, tk, d, dv int
+	q, k, v, o            attnView
+}
+
+// attention is the kernel behind Attention and AttentionQKV; see Attention
+// for the math.
+func (g *Graph) attention(op string, q, k, v *Var, l attnLayout, outShape []int, opt AttentionOptions, weights bool) (*Var, *tensor.Tensor) {
+	qv, kv, vv := q.Value, k.Value, v.Value
+	nb, nh, tq, tk, d, dv := l.nb, l.nh, l.tq, l.tk, l.d, l.dv
 	if opt.Causal && tq > tk {
 		panic(fmt.Sprintf("autograd.%s: causal attention needs Tq ≤ Tk, q %v, k %v", op, qv.Shape, kv.Shape))
 	}
@@ -88,18 +139,19 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 		off := ((b%bb)*bh + h%bh) * tq * tk
 		return bias[off : off+tq*tk]
 	}
+	ldq, ldk, ldv, ldo := l.q.ld, l.k.ld, l.v.ld, l.o.ld
 
 	p := tensor.Zeros(nb, nh, tq, tk) // probabilities, kept for backward
-	out := tensor.Zeros(nb, nh, tq, dv)
+	out := tensor.Zeros(outShape...)
 	heads := nb * nh
 	work := heads * tq * tk * (d + dv)
 	fusedParallel(heads, work, func(x int) {
 		b, h := x/nh, x%nh
-		qh := qv.Data[x*tq*d : (x+1)*tq*d]
-		kh := kv.Data[x*tk*d : (x+1)*tk*d]
-		vh := vv.Data[x*tk*dv : (x+1)*tk*dv]
+		qh := qv.Data[l.q.at(b, h):]
+		kh := kv.Data[l.k.at(b, h):]
+		vh := vv.Data[l.v.at(b, h):]
 		ph := p.Data[x*tq*tk : (x+1)*tq*tk]
-		oh := out.Data[x*tq*dv : (x+1)*tq*dv]
+		oh := out.Data[l.o.at(b, h):]
 		var bs []float32
 		if bias != nil {
 			bs = biasAt(bias.Value.Data, b, h)
@@ -108,7 +160,7 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 		// is scaled, biased, masked and normalised in place; then O = P·V.
 		// Entries right of a block's key limit are masked below.
 		attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
-			tensor.Gemm(false, true, i1-i0, keys, d, qh[i0*d:], d, kh, d, ph[i0*tk:], tk, false)
+			tensor.Gemm(false, true, i1-i0, keys, d, qh[i0*ldq:], ldq, kh, ldk, ph[i0*tk:], tk, false)
 		})
 		for i := range tq {
 			limit := tk // keys this query may see; the rest get P = 0
@@ -159,7 +211,7 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 		// Masked probabilities are exactly 0, so stopping at the key limit
 		// gives the same sums.
 		attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
-			tensor.Gemm(false, false, i1-i0, dv, keys, ph[i0*tk:], tk, vh, dv, oh[i0*dv:], dv, false)
+			tensor.Gemm(false, false, i1-i0, dv, keys, ph[i0*tk:], tk, vh, ldv, oh[i0*ldo:], ldo, false)
 		})
 	})
 	var probs *tensor.Tensor
@@ -173,14 +225,15 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 		if bias != nil && bias.requiresGrad {
 			ds = tensor.Zeros(nb, nh, tq, tk)
 		}
-		// Each pair writes only its own slices of dq, dk, dv and ds (even when
+		// Each pair writes only its own parts of dq, dk, dv and ds (even when
 		// q, k and v are one Var and share a gradient buffer).
 		fusedParallel(heads, 2*work, func(x int) {
-			qh := qv.Data[x*tq*d : (x+1)*tq*d]
-			kh := kv.Data[x*tk*d : (x+1)*tk*d]
-			vh := vv.Data[x*tk*dv : (x+1)*tk*dv]
+			b, h := x/nh, x%nh
+			qh := qv.Data[l.q.at(b, h):]
+			kh := kv.Data[l.k.at(b, h):]
+			vh := vv.Data[l.v.at(b, h):]
 			ph := p.Data[x*tq*tk : (x+1)*tq*tk]
-			doh := dout.Data[x*tq*dv : (x+1)*tq*dv]
+			doh := dout.Data[l.o.at(b, h):]
 			buf := attnScratch.Get().(*[]float32)
 			if cap(*buf) < tq*tk {
 				*buf = make([]float32, tq*tk)
@@ -190,12 +243,12 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 			// (entries right of a block's key limit are left stale and
 			// zeroed with the other masked entries below)
 			attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
-				tensor.Gemm(false, true, i1-i0, keys, dv, doh[i0*dv:], dv, vh, dv, dsh[i0*tk:], tk, false)
+				tensor.Gemm(false, true, i1-i0, keys, dv, doh[i0*ldo:], ldo, vh, ldv, dsh[i0*tk:], tk, false)
 			})
 			if dvv != nil {
-				dvh := dvv.Data[x*tk*dv : (x+1)*tk*dv]
+				dvh := dvv.Data[l.v.at(b, h):]
 				attnKeyBlocks(tq, tk, opt.Causal, func(j0, j1, i0 int) {
-					tensor.Gemm(true, false, j1-j0, dv, tq-i0, ph[i0*tk+j0:], tk, doh[i0*dv:], dv, dvh[j0*dv:], dv, true)
+					tensor.Gemm(true, false, j1-j0, dv, tq-i0, ph[i0*tk+j0:], tk, doh[i0*ldo:], ldo, dvh[j0*ldv:], ldv, true)
 				})
 			}
 			// dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place; masked entries are 0.
@@ -221,15 +274,15 @@ func (g *Graph) fusedAttention(q, k, v *Var, opt AttentionOptions, weights bool)
 			}
 			// dQ += s·dS·K and dK += s·dSᵀ·Q.
 			if dq != nil {
-				dqh := dq.Data[x*tq*d : (x+1)*tq*d]
+				dqh := dq.Data[l.q.at(b, h):]
 				attnRowBlocks(tq, tk, opt.Causal, func(i0, i1, keys int) {
-					tensor.Gemm(false, false, i1-i0, d, keys, dsh[i0*tk:], tk, kh, d, dqh[i0*d:], d, true)
+					tensor.Gemm(false, false, i1-i0, d, keys, dsh[i0*tk:], tk, kh, ldk, dqh[i0*ldq:], ldq, true)
 				})
 			}
 			if dk != nil {
-				dkh := dk.Data[x*tk*d : (x+1)*tk*d]
+				dkh := dk.Data[l.k.at(b, h):]
 				attnKeyBlocks(tq, tk, opt.Causal, func(j0, j1, i0 int) {
-					tensor.Gemm(true, false, j1-j0, d, tq-i0, dsh[i0*tk+j0:], tk, qh[i0*d:], d, dkh[j0*d:], d, true)
+					tensor.Gemm(true, false, j1-j0, d, tq-i0, dsh[i0*tk+j0:], tk, qh[i0*ldq:], ldq, dkh[j0*ldk:], ldk, true)
 				})
 			}
 			attnScratch.Put(buf)

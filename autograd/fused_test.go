@@ -165,6 +165,17 @@ func fusedGradCases() []fusedGradCase {
 		fusedAttnCase("causal+row-blocks", 2*attnRowBlock+3, 2*attnRowBlock+3, 2, 2, AttentionOptions{Causal: true}, nil, false),
 		fusedAttnCase("causal+row-blocks+Tq<Tk", attnRowBlock+5, 2*attnRowBlock+7, 2, 2, AttentionOptions{Causal: true}, nil, false),
 		fusedAttnCase("Dv!=D", 3, 4, 3, 2, AttentionOptions{Causal: true}, nil, false),
+		{"AttentionQKV/causal", fusedParams([]int{2, 5, 12}), func(g *Graph, in []*Var) *Var {
+			return g.AttentionQKV(in[0], 2, AttentionOptions{Causal: true})
+		}},
+		{"AttentionQKV/bias+padding", fusedParams([]int{2, 4, 18}, []int{3, 4, 4}), func(g *Graph, in []*Var) *Var {
+			return g.AttentionQKV(in[0], 3, AttentionOptions{Causal: true, Bias: in[1], KeyPadding: []bool{
+				false, true, false, false,
+				false, false, false, true}})
+		}},
+		{"AttentionQKV/row-blocks", fusedParams([]int{1, attnRowBlock + 5, 6}), func(g *Graph, in []*Var) *Var {
+			return g.AttentionQKV(in[0], 1, AttentionOptions{Causal: true})
+		}},
 		{"Attention/self(q=k=v)", fusedParams([]int{2, 2, 4, 3}), func(g *Graph, in []*Var) *Var {
 			return g.Attention(in[0], in[0], in[0], AttentionOptions{Causal: true})
 		}},
@@ -340,6 +351,7 @@ func TestFusedGradCheckCatchesBrokenBackward(t *testing.T) {
 		{"Linear dW one entry +0.01", "Linear/no-bias-3d", nil, nudge(1, 7, 0.01)},
 		{"Linear dx dropped", "Linear/bias", nil, drop(0)},
 		{"Attention dK ×1.01", "Attention/causal", nil, scale(1, 1.01)},
+		{"AttentionQKV one qkv grad +0.01", "AttentionQKV/causal", nil, nudge(0, 17, 0.01)},
 		{"Attention dBias one entry +0.01", "Attention/causal+bias[H,T,T]", nil, nudge(3, 5, 0.01)},
 		{"Attention dV dropped", "Attention/causal+Tq<Tk", nil, drop(2)},
 		{"Attention softmax backward without rowsum", "Attention/causal", fusedAttentionNoRowsum, nil},

@@ -212,6 +212,11 @@ func (b *Block) Forward(g *autograd.Graph, x *autograd.Var, o BlockOptions) *aut
 // Forward applies self-attention to x [B, T, DModel].
 func (a *SelfAttention) Forward(g *autograd.Graph, x *autograd.Var, o BlockOptions) *autograd.Var {
 	qkv := a.CAttn.Forward(g, x)
+	opt := autograd.AttentionOptions{Causal: o.Causal, Bias: o.Bias, KeyPadding: o.KeyPadding}
+	if o.RoPEBase == 0 && o.Cache == nil && o.Weights == nil {
+		// Nothing needs the heads on their own: attend in place.
+		return a.CProj.Forward(g, g.AttentionQKV(qkv, o.Heads, opt))
+	}
 	q := SplitHeads(g, qkv, 0, 3, o.Heads)
 	k := SplitHeads(g, qkv, 1, 3, o.Heads)
 	v := SplitHeads(g, qkv, 2, 3, o.Heads)
@@ -228,7 +233,6 @@ func (a *SelfAttention) Forward(g *autograd.Graph, x *autograd.Var, o BlockOptio
 			k, v = autograd.Const(c.K), autograd.Const(c.V)
 		}
 	}
-	opt := autograd.AttentionOptions{Causal: o.Causal, Bias: o.Bias, KeyPadding: o.KeyPadding}
 	var y *autograd.Var
 	if o.Weights != nil {
 		y, *o.Weights = g.AttentionWithWeights(q, k, v, opt)

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 )
 
 // BroadcastShapes returns the shape NumPy broadcasting gives the operands:
@@ -54,19 +56,52 @@ func bcastStrides(in, out []int) []int {
 // fn with the flat output offset of the row and each operand's offset. The
 // caller walks the last dimension itself with stride st[k][len(out)-1].
 func bcastRows(out []int, st [][]int, fn func(o int, offs []int)) {
-	nd := len(out)
-	offs := make([]int, len(st))
 	if Numel(out) == 0 {
 		return
 	}
-	if nd <= 1 {
-		fn(0, offs)
+	if len(out) <= 1 {
+		fn(0, make([]int, len(st)))
 		return
 	}
+	bcastRowRange(out, st, 0, Numel(out[:len(out)-1]), fn)
+}
+
+// bcastRowsParallel is bcastRows with the rows split into contiguous chunks
+// over the cores once out is large; fn must write only to its own row of the
+// output (each row is produced whole by one goroutine, so the result does not
+// depend on the number of cores).
+func bcastRowsParallel(out []int, st [][]int, fn func(o int, offs []int)) {
+	n := Numel(out)
+	if n < elementwiseParallelMin || len(out) <= 1 {
+		bcastRows(out, st, fn)
+		return
+	}
+	rows := n / out[len(out)-1]
+	workers := min(runtime.GOMAXPROCS(0), rows)
+	chunk := (rows + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := chunk; lo < rows; lo += chunk {
+		wg.Go(func() { bcastRowRange(out, st, lo, min(lo+chunk, rows), fn) })
+	}
+	bcastRowRange(out, st, 0, min(chunk, rows), fn)
+	wg.Wait()
+}
+
+// bcastRowRange is bcastRows over the rows [r0, r1) of out (len(out) ≥ 2).
+func bcastRowRange(out []int, st [][]int, r0, r1 int, fn func(o int, offs []int)) {
+	nd := len(out)
+	offs := make([]int, len(st))
 	idx := make([]int, nd-1)
-	rows := Numel(out[:nd-1])
+	// Decompose r0 into its index and the operands' starting offsets.
+	for d, r := nd-2, r0; d >= 0; d-- {
+		idx[d] = r % out[d]
+		r /= out[d]
+		for k := range st {
+			offs[k] += idx[d] * st[k][d]
+		}
+	}
 	last := out[nd-1]
-	for r := 0; r < rows; r++ {
+	for r := r0; r < r1; r++ {
 		fn(r*last, offs)
 		for d := nd - 2; d >= 0; d-- {
 			idx[d]++
@@ -197,7 +232,7 @@ func binary(k binOp, a, b *Tensor) *Tensor {
 	out := Zeros(shape...)
 	sa, sb := bcastStrides(a.Shape, shape), bcastStrides(b.Shape, shape)
 	la, lb, n := lastStride(sa), lastStride(sb), lastDim(shape)
-	bcastRows(shape, [][]int{sa, sb}, func(o int, offs []int) {
+	bcastRowsParallel(shape, [][]int{sa, sb}, func(o int, offs []int) {
 		binaryRow(k, out.Data[o:o+n], a.Data[offs[0]:], la, b.Data[offs[1]:], lb)
 	})
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -390,4 +391,40 @@ func ExampleAdd() {
 	bias := New([]float32{10, 20, 30}, 3)
 	fmt.Println(Add(x, bias)) // the bias broadcasts over rows
 	// Output: Tensor[2 3] [11.0000 22.0000 33.0000 14.0000 25.0000 36.0000]
+}
+
+// TestParallelRowsMatchIndexing checks the row-parallel broadcast and
+// permute paths (sizes above elementwiseParallelMin) element by element
+// against direct index arithmetic, on 1 and 3 cores.
+func TestParallelRowsMatchIndexing(t *testing.T) {
+	const A, B, C, D = 3, 37, 29, 41 // 131,979 elements, odd sizes
+	x := New(make([]float32, A*B*C*D), A, B, C, D)
+	for i := range x.Data {
+		x.Data[i] = float32(i%1013) - 500
+	}
+	y := New(make([]float32, B*1*D), B, 1, D)
+	for i := range y.Data {
+		y.Data[i] = float32(i%17) * 0.5
+	}
+	for _, procs := range []int{1, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		p := Permute(x, 2, 0, 3, 1) // [C, A, D, B]
+		s := Add(x, y)
+		runtime.GOMAXPROCS(prev)
+		for a := range A {
+			for b := range B {
+				for c := range C {
+					for d := range D {
+						v := x.Data[((a*B+b)*C+c)*D+d]
+						if got := p.Data[((c*A+a)*D+d)*B+b]; got != v {
+							t.Fatalf("procs %d: Permute[%d,%d,%d,%d] = %g, want %g", procs, c, a, d, b, got, v)
+						}
+						if got, want := s.Data[((a*B+b)*C+c)*D+d], v+y.Data[b*D+d]; got != want {
+							t.Fatalf("procs %d: Add[%d,%d,%d,%d] = %g, want %g", procs, a, b, c, d, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -25,7 +25,7 @@ func Permute(t *Tensor, perm ...int) *Tensor {
 	}
 	out := Zeros(shape...)
 	l, n := lastStride(st), lastDim(shape)
-	bcastRows(shape, [][]int{st}, func(o int, offs []int) {
+	bcastRowsParallel(shape, [][]int{st}, func(o int, offs []int) {
 		io := offs[0]
 		row := out.Data[o : o+n]
 		for j := range row {
