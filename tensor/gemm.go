@@ -311,6 +311,10 @@ func packB(trans bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32) {
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
+		if trans && cols == nr {
+			packPanelBT(b, ldb, p0, kb, j0+jr, panel)
+			continue
+		}
 		if trans { // op(B)[p, col] = b[col·ldb + p]
 			for j := 0; j < nr; j++ {
 				if j >= cols {

@@ -54,6 +54,12 @@ func packA6T(kb int, src *float32, lda int, dst *float32)
 //go:noescape
 func packB16N(kb int, src *float32, ldb int, dst *float32)
 
+//go:noescape
+func packA6NT8(kb8 int, src *float32, lda int, dst *float32)
+
+//go:noescape
+func packB16T8(kb8 int, src *float32, ldb int, dst *float32)
+
 // packPanelA packs a whole mr-row micro-panel: panel[p·mr+i] = op(A)[r+i,
 // p0+p] for i < mr, p < kb (see packA).
 func packPanelA(trans bool, a []float32, lda, r, p0, kb int, panel []float32) {
@@ -64,7 +70,29 @@ func packPanelA(trans bool, a []float32, lda, r, p0, kb int, panel []float32) {
 		return
 	}
 	s := a[r*lda+p0 : (r+mr-1)*lda+p0+kb]
-	packA6N(kb, &s[0], lda, &panel[0])
+	kb8 := 0
+	if hasAVX2FMA && kb > 8 {
+		// Eight p at a time through a transpose; at least one p is left
+		// for packA6N, as packA6NT8 requires.
+		kb8 = (kb - 1) &^ 7
+		packA6NT8(kb8, &s[0], lda, &panel[0])
+	}
+	packA6N(kb-kb8, &s[kb8], lda, &panel[kb8*mr])
+}
+
+// packPanelBT packs a whole nr-column micro-panel of a transposed B:
+// panel[p·nr+j] = b[(j0+j)·ldb + p0+p] for j < nr, p < kb (see packB).
+func packPanelBT(b []float32, ldb, p0, kb, j0 int, panel []float32) {
+	_ = panel[kb*nr-1]
+	s := b[j0*ldb+p0 : (j0+nr-1)*ldb+p0+kb]
+	kb8 := 0
+	if hasAVX2FMA {
+		kb8 = kb &^ 7
+		if kb8 > 0 {
+			packB16T8(kb8, &s[0], ldb, &panel[0])
+		}
+	}
+	packPanelBTLoops(b, ldb, p0+kb8, kb-kb8, j0, panel[kb8*nr:])
 }
 
 // packPanelB packs a whole nr-column micro-panel of an untransposed B:

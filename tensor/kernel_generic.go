@@ -77,3 +77,9 @@ func packPanelB(b []float32, ldb, p0, kb, j0 int, panel []float32) {
 // GemmKernel names the micro-kernel Gemm runs: "purego" (2×4 tile in Go)
 // with the purego build tag or on a non-amd64 architecture.
 func GemmKernel() string { return "purego" }
+
+// packPanelBT packs a whole nr-column micro-panel of a transposed B:
+// panel[p·nr+j] = b[(j0+j)·ldb + p0+p] for j < nr, p < kb (see packB).
+func packPanelBT(b []float32, ldb, p0, kb, j0 int, panel []float32) {
+	packPanelBTLoops(b, ldb, p0, kb, j0, panel)
+}

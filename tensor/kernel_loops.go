@@ -50,3 +50,12 @@ func packPanelBLoops(b []float32, ldb, p0, kb, j0 int, panel []float32) {
 		copy(panel[p*nr:p*nr+nr], b[o:o+nr])
 	}
 }
+
+// packPanelBTLoops is the plain-loop form of packPanelBT.
+func packPanelBTLoops(b []float32, ldb, p0, kb, j0 int, panel []float32) {
+	for j := 0; j < nr; j++ {
+		for p, x := range b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb] {
+			panel[p*nr+j] = x
+		}
+	}
+}

@@ -50,7 +50,7 @@ func TestMicroKernelMatchesLoops(t *testing.T) {
 // against their plain-loop references, bit for bit, in both layouts.
 func TestPackPanelsMatchLoops(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, kb := range []int{1, 2, 7, 16, 33} {
+	for _, kb := range []int{1, 2, 7, 8, 9, 16, 17, 33, 64, 255} {
 		for _, trans := range []bool{false, true} {
 			rows, cols := mr+3, kb+4 // op(A) is rows×cols, stored with padding
 			if trans {
@@ -73,6 +73,12 @@ func TestPackPanelsMatchLoops(t *testing.T) {
 		packPanelB(b, ldb, 2, kb, 5, got)
 		packPanelBLoops(b, ldb, 2, kb, 5, want)
 		same(t, "packPanelB", New(want, len(want)), New(got, len(got)))
+		// A transposed B: nr rows of b (columns of op(B)) of kb+3 values.
+		bt := Randn(rng, 1, (nr+6)*(kb+5)).Data
+		got, want = make([]float32, kb*nr), make([]float32, kb*nr)
+		packPanelBT(bt, kb+5, 2, kb, 4, got)
+		packPanelBTLoops(bt, kb+5, 2, kb, 4, want)
+		same(t, "packPanelBT", New(want, len(want)), New(got, len(got)))
 	}
 }
 
