@@ -259,7 +259,7 @@ func fusedLayerNormForgetMean(g *Graph, in []*Var) *Var {
 	x := in[0]
 	y := NoGrad().LayerNorm(x, nil, nil, 1e-5).Value // = x̂ without affine
 	rows, c := fusedLastDim("test", x.Value)
-	rstd := make([]float32, rows)
+	st := normStats{x: x.Value.Data, c: c, mean: make([]float64, rows), rstd: make([]float64, rows)}
 	for r := range rows {
 		mean, sq := 0.0, 0.0
 		for _, v := range x.Value.Data[r*c : (r+1)*c] {
@@ -269,11 +269,11 @@ func fusedLayerNormForgetMean(g *Graph, in []*Var) *Var {
 		for _, v := range x.Value.Data[r*c : (r+1)*c] {
 			sq += (float64(v) - mean) * (float64(v) - mean)
 		}
-		rstd[r] = float32(1 / math.Sqrt(sq/float64(c)+1e-5))
+		st.mean[r], st.rstd[r] = mean, 1/math.Sqrt(sq/float64(c)+1e-5)
 	}
 	return g.Record("LayerNormForgetMean", y, in, func(dy *tensor.Tensor) {
 		dx := tensor.ZerosLike(x.Value)
-		fusedNormInputBackward(dy.Data, y.Data, rstd, nil, c, false, dx.Data)
+		fusedNormInputBackward(dy.Data, st, 0, rows, nil, false, dx.Data)
 		x.AddGrad(dx)
 	})
 }
