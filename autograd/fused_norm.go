@@ -36,13 +36,7 @@ func (g *Graph) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 		}
 	})
 	return g.Record(op, y, fusedInputs(x, gamma, beta), func(dy *tensor.Tensor) {
-		dx, dgamma, dbeta := fusedGrad(x), fusedGrad(gamma), fusedGrad(beta)
-		fusedNormAffineBackward(dy.Data, st, dgamma, dbeta)
-		if dx != nil {
-			fusedParallel(blocks, rows*c*4, func(blk int) {
-				fusedNormInputBackward(dy.Data, st, blk*normRowBlock, min((blk+1)*normRowBlock, rows), gamma, true, dx.Data)
-			})
-		}
+		fusedNormBackward(dy.Data, st, gamma, true, fusedGrad(x), fusedGrad(gamma), fusedGrad(beta))
 	})
 }
 
@@ -52,11 +46,6 @@ type normStats struct {
 	x          []float32
 	c          int
 	mean, rstd []float64
-}
-
-// xhat returns x̂ = (x − μ)·r of element j of row r, as forward computed it.
-func (s normStats) xhat(r, j int) float32 {
-	return float32((float64(s.x[r*s.c+j]) - s.mean[r]) * s.rstd[r])
 }
 
 // normRowBlock is how many rows one parallel task of LayerNorm handles.
@@ -125,78 +114,94 @@ func (g *Graph) RMSNorm(x, gamma *Var, eps float32) *Var {
 		}
 	}
 	return g.Record(op, y, fusedInputs(x, gamma), func(dy *tensor.Tensor) {
-		dx, dgamma := fusedGrad(x), fusedGrad(gamma)
-		fusedNormAffineBackward(dy.Data, st, dgamma, nil)
-		if dx != nil {
-			fusedNormInputBackward(dy.Data, st, 0, rows, gamma, false, dx.Data)
-		}
+		fusedNormBackward(dy.Data, st, gamma, false, fusedGrad(x), fusedGrad(gamma), nil)
 	})
 }
 
-// fusedNormAffineBackward accumulates dγ += Σ_rows dy ⊙ x̂ and dβ += Σ_rows dy
-// (either may be nil). Each column's sums run over the rows in order, in
-// float64; tasks own fixed column chunks, so the result does not depend on
-// the number of cores.
-func fusedNormAffineBackward(dy []float32, st normStats, dgamma, dbeta *tensor.Tensor) {
-	if dgamma == nil && dbeta == nil {
+// fusedNormBackward is the backward of LayerNorm (centered) and RMSNorm:
+// with d̂ = dy ⊙ γ and x̂ recomputed from st, it accumulates
+//
+//	dx += r·(d̂ − [centered]·mean(d̂) − x̂·mean(d̂ ⊙ x̂))
+//	dγ += Σ_rows dy ⊙ x̂,  dβ += Σ_rows dy
+//
+// into whichever of dx, dγ, dβ are non-nil, in one pass over the rows.
+// Blocks of normRowBlock rows run in parallel; each keeps float64 partial
+// sums of dγ and dβ, which are added block by block in order afterwards, so
+// the result does not depend on the number of cores.
+func fusedNormBackward(dy []float32, st normStats, gamma *Var, centered bool, dx, dgamma, dbeta *tensor.Tensor) {
+	if dx == nil && dgamma == nil && dbeta == nil {
 		return
 	}
 	c := st.c
 	rows := len(dy) / c
-	tasks := (c + normColChunk - 1) / normColChunk
-	fusedParallel(tasks, 2*len(dy), func(t int) {
-		c0, c1 := t*normColChunk, min((t+1)*normColChunk, c)
-		var sg, sb [normColChunk]float64
-		for r := range rows {
-			d := dy[r*c+c0 : r*c+c1]
-			for j, v := range d {
-				sg[j] += float64(v) * float64(st.xhat(r, c0+j))
-				sb[j] += float64(v)
-			}
+	blocks := (rows + normRowBlock - 1) / normRowBlock
+	affine := dgamma != nil || dbeta != nil
+	var part []float64 // per block: Σ dy⊙x̂ (c values), then Σ dy (c values)
+	if affine {
+		part = make([]float64, blocks*2*c)
+	}
+	var g []float32
+	if gamma != nil {
+		g = gamma.Value.Data[:c]
+	}
+	fusedParallel(blocks, rows*c*6, func(blk int) {
+		h := make([]float32, c) // x̂ of the current row
+		var pg, pb []float64
+		if affine {
+			pg, pb = part[blk*2*c:blk*2*c+c], part[blk*2*c+c:(blk+1)*2*c]
 		}
-		for j := c0; j < c1; j++ {
-			if dgamma != nil {
-				dgamma.Data[j] += float32(sg[j-c0])
+		for r := blk * normRowBlock; r < min((blk+1)*normRowBlock, rows); r++ {
+			xr, dyr := st.x[r*c:(r+1)*c], dy[r*c:(r+1)*c]
+			m, rs := st.mean[r], st.rstd[r]
+			for j, v := range xr {
+				h[j] = float32((float64(v) - m) * rs) // as forward computed it
 			}
-			if dbeta != nil {
-				dbeta.Data[j] += float32(sb[j-c0])
+			if affine {
+				for j, d := range dyr {
+					pg[j] += float64(d) * float64(h[j])
+					pb[j] += float64(d)
+				}
+			}
+			if dx == nil {
+				continue
+			}
+			sum, dot := 0.0, 0.0
+			for j, d := range dyr {
+				dh := float64(d)
+				if g != nil {
+					dh *= float64(g[j])
+				}
+				sum += dh
+				dot += dh * float64(h[j])
+			}
+			mean, mdot := sum/float64(c), dot/float64(c)
+			if !centered {
+				mean = 0
+			}
+			dxr := dx.Data[r*c : (r+1)*c]
+			for j, d := range dyr {
+				dh := float64(d)
+				if g != nil {
+					dh *= float64(g[j])
+				}
+				dxr[j] += float32(rs * (dh - mean - float64(h[j])*mdot))
 			}
 		}
 	})
-}
-
-// normColChunk is how many columns one task of the affine backward sums.
-const normColChunk = 32
-
-// fusedNormInputBackward accumulates the input gradient of rows [r0, r1) of
-// a normalisation, with x̂ recomputed from st:
-// dx += r·(d̂ − [centered]·mean(d̂) − x̂·mean(d̂ ⊙ x̂)) with d̂ = dy ⊙ γ.
-// centered is true for LayerNorm (which subtracts the mean in forward) and
-// false for RMSNorm.
-func fusedNormInputBackward(dy []float32, st normStats, r0, r1 int, gamma *Var, centered bool, dx []float32) {
-	c := st.c
-	for r := r0; r < r1; r++ {
-		dyr, dxr := dy[r*c:(r+1)*c], dx[r*c:(r+1)*c]
-		sum, dot := 0.0, 0.0
-		for j, d := range dyr {
-			dh := float64(d)
-			if gamma != nil {
-				dh *= float64(gamma.Value.Data[j])
-			}
-			sum += dh
-			dot += dh * float64(st.xhat(r, j))
+	if !affine {
+		return
+	}
+	for j := range c {
+		sg, sb := 0.0, 0.0
+		for blk := range blocks {
+			sg += part[blk*2*c+j]
+			sb += part[blk*2*c+c+j]
 		}
-		mean, mdot := sum/float64(c), dot/float64(c)
-		if !centered {
-			mean = 0
+		if dgamma != nil {
+			dgamma.Data[j] += float32(sg)
 		}
-		rs := st.rstd[r]
-		for j, d := range dyr {
-			dh := float64(d)
-			if gamma != nil {
-				dh *= float64(gamma.Value.Data[j])
-			}
-			dxr[j] += float32(rs * (dh - mean - float64(st.xhat(r, j))*mdot))
+		if dbeta != nil {
+			dbeta.Data[j] += float32(sb)
 		}
 	}
 }

@@ -273,7 +273,7 @@ func fusedLayerNormForgetMean(g *Graph, in []*Var) *Var {
 	}
 	return g.Record("LayerNormForgetMean", y, in, func(dy *tensor.Tensor) {
 		dx := tensor.ZerosLike(x.Value)
-		fusedNormInputBackward(dy.Data, st, 0, rows, nil, false, dx.Data)
+		fusedNormBackward(dy.Data, st, nil, false, dx, nil, nil)
 		x.AddGrad(dx)
 	})
 }
