@@ -13,7 +13,9 @@ const geluChunk = 256
 //
 // using the identity ½(1 + tanh u) = σ(2u) = 1/(1 + e^(−2u)), which has no
 // cancellation at either tail, with e^(−2u) from ExpTo. It agrees with
-// GELUTanh to within a few float32 ulps and is several times faster.
+// GELUTanh to within a few float32 ulps and is several times faster. On
+// amd64 with AVX2 + FMA the whole formula runs in vector code
+// (act_amd64.s) that gives the same bits as the portable loops.
 func GELUTanhTo(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("tensor.GELUTanhTo: lengths %d and %d differ", len(dst), len(x)))
@@ -25,8 +27,12 @@ func GELUTanhTo(dst, x []float32) {
 	parallelChunks(len(x), func(lo, hi int) { geluTanh(dst[lo:hi], x[lo:hi]) })
 }
 
-// geluTanh is GELUTanhTo on one goroutine.
-func geluTanh(dst, x []float32) {
+// geluTanhLoops is the reference form of GELUTanhTo on one goroutine:
+// −2u for a chunk, ExpTo, then x/(1 + e^(−2u)) one element at a time. On
+// amd64 with AVX2 + FMA, geluTanh (act_amd64.go) runs the same float32
+// operations 8 elements per instruction instead; elsewhere geluTanh is this
+// loop.
+func geluTanhLoops(dst, x []float32) {
 	var e [geluChunk]float32
 	for lo := 0; lo < len(x); lo += geluChunk {
 		xs := x[lo:min(lo+geluChunk, len(x))]
@@ -56,8 +62,10 @@ func GELUTanhGradTo(dx, x, dy []float32) {
 	parallelChunks(len(x), func(lo, hi int) { geluTanhGrad(dx[lo:hi], x[lo:hi], dy[lo:hi]) })
 }
 
-// geluTanhGrad is GELUTanhGradTo on one goroutine.
-func geluTanhGrad(dx, x, dy []float32) {
+// geluTanhGradLoops is the reference form of GELUTanhGradTo on one
+// goroutine; geluTanhGrad is it or, on amd64 with AVX2 + FMA, the same
+// float32 operations in vector code (act_amd64.go).
+func geluTanhGradLoops(dx, x, dy []float32) {
 	var e [geluChunk]float32
 	for lo := 0; lo < len(x); lo += geluChunk {
 		xs := x[lo:min(lo+geluChunk, len(x))]
@@ -67,16 +75,22 @@ func geluTanhGrad(dx, x, dy []float32) {
 		gs, ds := dy[lo:lo+len(xs)], dx[lo:lo+len(xs)]
 		for i, v := range xs {
 			s := 1 / (1 + es[i])
-			d := s + 2*v*s*(1-s)*(GELUTanhC*(1+3*0.044715*v*v))
+			d := s + float32(2*v*s*(1-s)*(GELUTanhC*(1+float32(3*0.044715*v*v))))
 			ds[i] = gs[i] * d
 		}
 	}
 }
 
 // geluExpArg writes −2u = −2√(2/π)(x + 0.044715x³) for each x.
+//
+// The float32 conversions here and in geluTanhGradLoops round each product
+// before the sum that follows it, which stops the compiler from fusing the
+// two into one multiply-add (as it may with GOAMD64=v3): the reference then
+// has one meaning on every target, and the vector code in act_amd64.s
+// matches it bit for bit.
 func geluExpArg(dst, x []float32) {
 	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = -2 * GELUTanhC * (v + 0.044715*v*v*v)
+		dst[i] = -2 * GELUTanhC * (v + float32(0.044715*v*v*v))
 	}
 }
