@@ -93,7 +93,7 @@ func fusedGrad(v *Var) *tensor.Tensor {
 		return nil
 	}
 	if v.Grad == nil {
-		v.Grad = tensor.ZerosLike(v.Value)
+		v.Grad = v.newGrad(true)
 	}
 	return v.Grad
 }

@@ -141,8 +141,10 @@ func (g *Graph) attention(op string, q, k, v *Var, l attnLayout, outShape []int,
 	}
 	ldq, ldk, ldv, ldo := l.q.ld, l.k.ld, l.v.ld, l.o.ld
 
-	p := tensor.Zeros(nb, nh, tq, tk) // probabilities, kept for backward
-	out := tensor.Zeros(outShape...)
+	// Both are overwritten entirely: P row by row (masked entries cleared)
+	// and the output by P·V.
+	p := g.alloc(false, nb, nh, tq, tk) // probabilities, kept for backward
+	out := g.alloc(false, outShape...)
 	heads := nb * nh
 	work := heads * tq * tk * (d + dv)
 	fusedParallel(heads, work, func(x int) {

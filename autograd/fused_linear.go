@@ -33,7 +33,7 @@ func (g *Graph) Linear(x, w, b *Var) *Var {
 		rows *= s
 	}
 	shape := append(append([]int(nil), xs[:len(xs)-1]...), out)
-	y := tensor.Zeros(shape...)
+	y := g.alloc(false, shape...) // the bias fill or the product overwrites it
 	if b != nil {
 		fusedParallel(rows, rows*out, func(r int) { copy(y.Data[r*out:(r+1)*out], b.Value.Data) })
 	}

@@ -24,7 +24,7 @@ func (g *Graph) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 	rows, c := fusedLastDim(op, xv)
 	fusedCheckVector(op, "gamma", gamma, xv, c)
 	fusedCheckVector(op, "beta", beta, xv, c)
-	y := tensor.ZerosLike(xv)
+	y := g.alloc(false, xv.Shape...) // every row is written
 	// Only each row's mean and 1/σ are kept: backward recomputes
 	// x̂ = (x − μ)·r from the input, bit for bit as forward did.
 	st := normStats{x: xv.Data, c: c, mean: make([]float64, rows), rstd: make([]float64, rows)}

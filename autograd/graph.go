@@ -26,6 +26,7 @@ type Var struct {
 	Value        *tensor.Tensor
 	Grad         *tensor.Tensor
 	requiresGrad bool
+	pool         *bufPool // buffers for Grad, if v was computed by a recycling graph
 }
 
 // Param returns a leaf Var that requires a gradient (a trainable weight).
@@ -60,6 +61,11 @@ func (v *Var) accumulate(g *tensor.Tensor) {
 	}
 	if v.Grad == nil {
 		// First contribution: a copy (0 + g = g), without zeroing first.
+		if v.pool != nil {
+			v.Grad = v.newGrad(false)
+			copy(v.Grad.Data, g.Data)
+			return
+		}
 		v.Grad = &tensor.Tensor{Shape: slices.Clone(v.Value.Shape), Data: append([]float32(nil), g.Data...)}
 		return
 	}
@@ -94,6 +100,7 @@ type node struct {
 type Graph struct {
 	noGrad bool
 	nodes  []*node
+	pool   *bufPool // nil unless RecycleBuffers
 }
 
 // New returns a graph that records gradients.
@@ -127,7 +134,7 @@ func (g *Graph) needs(inputs ...*Var) bool {
 // accumulate into the inputs via Var.AddGrad. Ops outside this package (fused
 // kernels in nn, gpt, diffusion) use Record to join the tape.
 func (g *Graph) Record(op string, value *tensor.Tensor, inputs []*Var, backward func(gout *tensor.Tensor)) *Var {
-	out := &Var{Name: op, Value: value}
+	out := &Var{Name: op, Value: value, pool: g.pool}
 	if !g.needs(inputs...) {
 		return out
 	}
@@ -173,5 +180,12 @@ func (g *Graph) BackwardWith(out *Var, grad *tensor.Tensor) {
 	}
 }
 
-// Reset forgets the recorded nodes so the graph can be reused for the next step.
-func (g *Graph) Reset() { g.nodes = g.nodes[:0] }
+// Reset forgets the recorded nodes so the graph can be reused for the next
+// step (and, with RecycleBuffers, takes back their buffers).
+func (g *Graph) Reset() {
+	clear(g.nodes)
+	g.nodes = g.nodes[:0]
+	if g.pool != nil {
+		g.pool.release()
+	}
+}

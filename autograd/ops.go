@@ -28,7 +28,14 @@ func addReduced(v *Var, g *tensor.Tensor) {
 // Add returns a + b with NumPy broadcasting; ∂/∂a = ∂/∂b = gout, summed back
 // to each operand's shape.
 func (g *Graph) Add(a, b *Var) *Var {
-	return g.Record("Add", tensor.Add(a.Value, b.Value), []*Var{a, b}, func(gout *tensor.Tensor) {
+	var y *tensor.Tensor
+	if g.pool != nil && tensor.SameShape(a.Value.Shape, b.Value.Shape) {
+		y = g.alloc(false, a.Value.Shape...)
+		tensor.AddInto(y, a.Value, b.Value)
+	} else {
+		y = tensor.Add(a.Value, b.Value)
+	}
+	return g.Record("Add", y, []*Var{a, b}, func(gout *tensor.Tensor) {
 		addReduced(a, gout)
 		addReduced(b, gout)
 	})

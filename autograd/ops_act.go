@@ -83,12 +83,20 @@ func (g *Graph) GELU(x *Var) *Var {
 // Both run on the vectorised float32 kernels tensor.GELUTanhTo and
 // tensor.GELUTanhGradTo.
 func (g *Graph) GELUTanh(x *Var) *Var {
-	y := tensor.ZerosLike(x.Value)
+	y := g.alloc(false, x.Value.Shape...)
 	tensor.GELUTanhTo(y.Data, x.Value.Data)
 	return g.Record("GELUTanh", y, []*Var{x}, func(gout *tensor.Tensor) {
+		if !x.requiresGrad {
+			return
+		}
+		if x.Grad == nil { // first contribution: write it in place
+			x.Grad = x.newGrad(false)
+			tensor.GELUTanhGradTo(x.Grad.Data, x.Value.Data, gout.Data)
+			return
+		}
 		gx := tensor.ZerosLike(x.Value)
 		tensor.GELUTanhGradTo(gx.Data, x.Value.Data, gout.Data)
-		x.addFresh(gx)
+		x.accumulate(gx)
 	})
 }
 

@@ -19,7 +19,7 @@ func addProduct(v *Var, shape []int, into func(dst *tensor.Tensor, accumulate bo
 	}
 	if tensor.SameShape(shape, v.Value.Shape) {
 		if v.Grad == nil {
-			v.Grad = tensor.Zeros(shape...)
+			v.Grad = v.newGrad(false) // the product overwrites all of it
 			into(v.Grad, false)
 			return
 		}

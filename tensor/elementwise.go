@@ -238,6 +238,17 @@ func binary(k binOp, a, b *Tensor) *Tensor {
 	return out
 }
 
+// AddInto writes a + b into dst; all three must have the same shape (no
+// broadcasting), and dst may be a or b.
+func AddInto(dst, a, b *Tensor) {
+	if !SameShape(dst.Shape, a.Shape) || !SameShape(a.Shape, b.Shape) {
+		panic(fmt.Sprintf("tensor.AddInto: dst %v, a %v and b %v must have one shape", dst.Shape, a.Shape, b.Shape))
+	}
+	parallelChunks(len(dst.Data), func(lo, hi int) {
+		binaryRow(opAdd, dst.Data[lo:hi], a.Data[lo:hi], 1, b.Data[lo:hi], 1)
+	})
+}
+
 // Add returns a + b element-wise, with NumPy broadcasting.
 func Add(a, b *Tensor) *Tensor { return binary(opAdd, a, b) }
 

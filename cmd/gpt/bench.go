@@ -119,7 +119,7 @@ func runBench(mc gpt.Config, B, steps int, lr, wd float64, seed uint64, prof io.
 	for i := range x {
 		x[i], y[i] = rng.IntN(V), rng.IntN(V)
 	}
-	g := autograd.New()
+	g := autograd.New().RecycleBuffers() // activations reused across steps
 	var peak uint64
 	var ms runtime.MemStats
 	sample := func() {

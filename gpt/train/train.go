@@ -132,7 +132,7 @@ func New(m *gpt.Model, trainIDs, valIDs []int, cfg Config) (*Trainer, error) {
 	if len(valIDs) < cfg.SeqLen+2 {
 		return nil, fmt.Errorf("train: %d validation tokens, need more than seq_len+1 = %d", len(valIDs), cfg.SeqLen+1)
 	}
-	t := &Trainer{Model: m, Cfg: cfg, TrainIDs: trainIDs, ValIDs: valIDs, BestVal: math.Inf(1), g: autograd.New()}
+	t := &Trainer{Model: m, Cfg: cfg, TrainIDs: trainIDs, ValIDs: valIDs, BestVal: math.Inf(1), g: autograd.New().RecycleBuffers()}
 	t.params = m.Parameters()
 	t.Opt = nn.NewAdamW(nn.DecayGroups(t.params, cfg.WeightDecay), cfg.LR)
 	t.Opt.Beta2 = 0.95
@@ -194,7 +194,7 @@ func (t *Trainer) Evaluate() float64 {
 	B, T := t.Cfg.Batch, t.Cfg.SeqLen
 	n := t.Cfg.EvalBatches * B
 	span := len(t.ValIDs) - T - 1
-	g := autograd.NoGrad()
+	g := autograd.NoGrad().RecycleBuffers()
 	sum := 0.0
 	for i := range t.Cfg.EvalBatches {
 		x, y := make([]int, 0, B*T), make([]int, 0, B*T)
