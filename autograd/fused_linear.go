@@ -61,9 +61,6 @@ func columnSums(dst, m []float32, rows, n int) {
 	tasks := (n + linearBiasChunk - 1) / linearBiasChunk
 	fusedParallel(tasks, rows*n, func(t int) {
 		c0, c1 := t*linearBiasChunk, min((t+1)*linearBiasChunk, n)
-		d := dst[c0:c1]
-		for i := range rows {
-			tensor.AddTo(d, m[i*n+c0:i*n+c1])
-		}
+		tensor.AddRows(dst[c0:c1], m[c0:], rows, n)
 	})
 }

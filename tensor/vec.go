@@ -116,3 +116,27 @@ func exp32(v float32) float32 {
 	n2 := ni - n1
 	return y * math.Float32frombits(uint32(n1+127)<<23) * math.Float32frombits(uint32(n2+127)<<23)
 }
+
+// AddRows adds the first len(dst) columns of the rows×ld row-major matrix m
+// into dst: dst[j] += m[0·ld+j] + m[1·ld+j] + … (a bias gradient), adding
+// each column's rows in order, so every build and CPU gives the same bits.
+func AddRows(dst, m []float32, rows, ld int) {
+	n := len(dst)
+	if rows < 0 || ld < n || (rows > 0 && len(m) < (rows-1)*ld+n) {
+		panic(fmt.Sprintf("tensor.AddRows: %d values per row, %d rows %d apart, from %d values", n, rows, ld, len(m)))
+	}
+	if rows == 0 || n == 0 {
+		return
+	}
+	addRows(dst, m, rows, ld)
+}
+
+// addRowsLoops is the plain-loop form of AddRows.
+func addRowsLoops(dst, m []float32, rows, ld int) {
+	for i := range rows {
+		row := m[i*ld : i*ld+len(dst)]
+		for j, x := range row {
+			dst[j] += x
+		}
+	}
+}

@@ -13,6 +13,29 @@ func addAVX2(dst, src *float32, n int)
 //go:noescape
 func dotAVX2(x, y *float32, n int) float32
 
+//go:noescape
+func addRows64AVX2(dst, src *float32, ld, rows int)
+
+//go:noescape
+func addRows8AVX2(dst, src *float32, ld, rows int)
+
+func addRows(dst, m []float32, rows, ld int) {
+	if !hasAVX2FMA {
+		addRowsLoops(dst, m, rows, ld)
+		return
+	}
+	j := 0
+	for ; j+64 <= len(dst); j += 64 {
+		addRows64AVX2(&dst[j], &m[j], ld, rows)
+	}
+	for ; j+8 <= len(dst); j += 8 {
+		addRows8AVX2(&dst[j], &m[j], ld, rows)
+	}
+	if j < len(dst) {
+		addRowsLoops(dst[j:], m[j:], rows, ld)
+	}
+}
+
 func expTo(dst, x []float32) {
 	x = x[:len(dst)]
 	if !hasAVX2FMA {

@@ -259,3 +259,71 @@ dotsum:
 	VMOVSS       X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func addRows64AVX2(dst, src *float32, ld, rows int)
+// dst[j] += src[0·ld+j] + src[1·ld+j] + … for j < 64, the rows added to
+// each column in order (eight 8-lane accumulators that start at dst).
+TEXT ·addRows64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ rows+24(FP), CX
+	SHLQ $2, R8
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	TESTQ   CX, CX
+	JZ      doneRows64
+
+loopRows64:
+	VADDPS 0(SI), Y0, Y0
+	VADDPS 32(SI), Y1, Y1
+	VADDPS 64(SI), Y2, Y2
+	VADDPS 96(SI), Y3, Y3
+	VADDPS 128(SI), Y4, Y4
+	VADDPS 160(SI), Y5, Y5
+	VADDPS 192(SI), Y6, Y6
+	VADDPS 224(SI), Y7, Y7
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    loopRows64
+
+doneRows64:
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func addRows8AVX2(dst, src *float32, ld, rows int)
+// addRows64AVX2 for 8 columns.
+TEXT ·addRows8AVX2(SB), NOSPLIT, $0-32
+	MOVQ    dst+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    ld+16(FP), R8
+	MOVQ    rows+24(FP), CX
+	SHLQ    $2, R8
+	VMOVUPS 0(DI), Y0
+	TESTQ   CX, CX
+	JZ      doneRows8
+
+loopRows8:
+	VADDPS 0(SI), Y0, Y0
+	ADDQ   R8, SI
+	DECQ   CX
+	JNZ    loopRows8
+
+doneRows8:
+	VMOVUPS Y0, 0(DI)
+	VZEROUPPER
+	RET

@@ -212,3 +212,34 @@ func TestShortKernelsDoNotAllocate(t *testing.T) {
 		t.Fatalf("short element-wise kernels allocated %v times", n)
 	}
 }
+
+// TestAddRowsMatchesLoops checks the vector column sums against the plain
+// loops, bit for bit, around the 8- and 64-column blocks, with padded rows
+// whose padding must not be read into dst.
+func TestAddRowsMatchesLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 65, 72, 130} {
+		for _, rows := range []int{0, 1, 5, 100} {
+			ld := n + 3
+			m := Randn(rng, 1, max(1, rows*ld)).Data
+			d0 := Randn(rng, 1, max(1, n)).Data[:n]
+			got, want := append([]float32(nil), d0...), append([]float32(nil), d0...)
+			AddRows(got, m, rows, ld)
+			addRowsLoops(want, m, rows, ld)
+			for j := range want {
+				if got[j] != want[j] {
+					t.Fatalf("n=%d rows=%d: dst[%d] = %v, loops give %v", n, rows, j, got[j], want[j])
+				}
+			}
+			if rows > 0 && n > 0 {
+				var s float32 = d0[0]
+				for i := range rows {
+					s += m[i*ld]
+				}
+				if got[0] != s {
+					t.Fatalf("n=%d rows=%d: dst[0] = %v, want %v", n, rows, got[0], s)
+				}
+			}
+		}
+	}
+}
