@@ -97,6 +97,9 @@ func LoadOrTrain(w io.Writer, dir, name string, cfg Config, data []Example) (*Tr
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%s: no training examples", name)
+	}
 	tok := Tokenizer()
 	k := key(cfg, data)
 	path := filepath.Join(dir, name+".safetensors")
