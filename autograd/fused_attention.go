@@ -172,16 +172,11 @@ func (g *Graph) attention(op string, q, k, v *Var, l attnLayout, outShape []int,
 			row := ph[i*tk : (i+1)*tk]
 			clear(row[limit:])
 			r := row[:limit]
-			m := float32(math.Inf(-1))
+			var m float32
 			if pad == nil && bs == nil { // the common case, without per-element tests
-				for j, v := range r {
-					s := scale * v
-					r[j] = s
-					if s > m {
-						m = s
-					}
-				}
+				m = tensor.ScaleMax(r, scale)
 			} else {
+				m = float32(math.Inf(-1))
 				for j := range r {
 					if pad != nil && pad[b*tk+j] {
 						r[j] = float32(math.Inf(-1))
@@ -201,14 +196,10 @@ func (g *Graph) attention(op string, q, k, v *Var, l attnLayout, outShape []int,
 				clear(row) // every key masked: P = 0, output 0
 				continue
 			}
-			for j := range r {
-				r[j] -= m // padded entries stay −∞ and their exp is 0
-			}
-			tensor.ExpTo(r, r)
-			inv := float32(1 / attnSum(r))
-			for j := range r {
-				r[j] *= inv
-			}
+			// e^(s − m) in place (padded entries stay −∞ and their exp is
+			// 0), summed in float64, then normalised.
+			inv := float32(1 / tensor.ExpSubSum(r, m))
+			tensor.ScaleTo(r, r, inv)
 		}
 		// Masked probabilities are exactly 0, so stopping at the key limit
 		// gives the same sums.
@@ -261,18 +252,14 @@ func (g *Graph) attention(op string, q, k, v *Var, l attnLayout, outShape []int,
 				}
 				clear(dsh[i*tk+limit : (i+1)*tk]) // P = 0 there: dS = 0
 				row, dpi := ph[i*tk:i*tk+limit], dsh[i*tk:i*tk+limit]
-				rowsum := attnDot(row, dpi) // masked entries have P = 0
-				for j, pij := range row {
-					if pij == 0 {
-						dpi[j] = 0 // masked or underflowed: contributes nothing
-						continue
-					}
-					dsij := float32(float64(pij) * (float64(dpi[j]) - rowsum))
-					if ds != nil {
-						ds.Data[x*tq*tk+i*tk+j] = dsij
-					}
-					dpi[j] = dsij * scale
+				rowsum := tensor.Dot64(row, dpi) // masked entries have P = 0
+				// dS = P ⊙ (dP − rowsum) in float64, rounded once, and 0
+				// where P = 0 (masked or underflowed); dpi gets s·dS.
+				if ds != nil {
+					o := x*tq*tk + i*tk
+					tensor.SoftmaxGradTo(ds.Data[o:o+limit], row, dpi, rowsum, 1)
 				}
+				tensor.SoftmaxGradTo(dpi, row, dpi, rowsum, scale)
 			}
 			// dQ += s·dS·K and dK += s·dSᵀ·Q.
 			if dq != nil {
@@ -333,40 +320,6 @@ func attnKeyBlocks(tq, tk int, causal bool, f func(j0, j1, i0 int)) {
 	for j0 := 0; j0 < tk; j0 += attnRowBlock {
 		f(j0, min(j0+attnRowBlock, tk), max(0, j0-(tk-tq)))
 	}
-}
-
-// attnSum returns Σ x[j] in float64, with four running sums (in a fixed
-// order) so the additions overlap.
-func attnSum(x []float32) float64 {
-	var s0, s1, s2, s3 float64
-	j := 0
-	for ; j+4 <= len(x); j += 4 {
-		s0 += float64(x[j])
-		s1 += float64(x[j+1])
-		s2 += float64(x[j+2])
-		s3 += float64(x[j+3])
-	}
-	for ; j < len(x); j++ {
-		s0 += float64(x[j])
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// attnDot returns Σ x[j]·y[j] in float64, summed like attnSum.
-func attnDot(x, y []float32) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	j := 0
-	for ; j+4 <= len(x); j += 4 {
-		s0 += float64(x[j]) * float64(y[j])
-		s1 += float64(x[j+1]) * float64(y[j+1])
-		s2 += float64(x[j+2]) * float64(y[j+2])
-		s3 += float64(x[j+3]) * float64(y[j+3])
-	}
-	for ; j < len(x); j++ {
-		s0 += float64(x[j]) * float64(y[j])
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // attnScratch recycles the per-head dS buffers of attention's backward. It

@@ -56,3 +56,45 @@ func BenchmarkFused(b *testing.B) {
 		})
 	}
 }
+
+// LayerNorm forward and backward on the reference model's activations
+// ([2048, 128]: 16 sequences of 128 tokens, C = 128) with a random
+// upstream gradient, as one training step sees them.
+func BenchmarkLayerNormTrain(b *testing.B) {
+	rng := fusedRng(11)
+	const rows, c = 2048, 128
+	x, gamma, beta := fusedParam(rng, "x", rows, c), fusedParam(rng, "g", c), fusedParam(rng, "b", c)
+	dy := fusedRandn(rng, rows, c)
+	b.SetBytes(rows * c * 4)
+	for b.Loop() {
+		g := New()
+		y := g.LayerNorm(x, gamma, beta, 1e-5)
+		g.BackwardWith(y, dy)
+		x.ZeroGrad()
+		gamma.ZeroGrad()
+		beta.ZeroGrad()
+	}
+}
+
+// Forward and backward of AttentionQKV at the shape of one attention layer
+// of a training step: B = 16, T = 128, C = 128 (qkv [16, 128, 384]), 4
+// heads, causal.
+func BenchmarkAttentionQKV(b *testing.B) {
+	rng := fusedRng(11)
+	const nb, nt, nc, nh = 16, 128, 128, 4
+	qkv := fusedParam(rng, "qkv", nb, nt, 3*nc)
+	opt := AttentionOptions{Causal: true}
+	b.Run("fwd", func(b *testing.B) {
+		for b.Loop() {
+			NoGrad().AttentionQKV(qkv, nh, opt)
+		}
+	})
+	b.Run("fwd+bwd", func(b *testing.B) {
+		for b.Loop() {
+			g := New()
+			y := g.AttentionQKV(qkv, nh, opt)
+			g.BackwardWith(y, tensor.Ones(y.Value.Shape...))
+			qkv.ZeroGrad()
+		}
+	})
+}
