@@ -140,27 +140,7 @@ func run(w io.Writer, args []string) error {
 	fmt.Fprintf(w, "the steps cost %.1f× the tokens of a direct answer\n", float64(st.tokens)/float64(max(1, d.tokens)))
 
 	show.Heading(w, "Where the formats disagree (same held-out problems)")
-	var both, onlyS, onlyD, none int
-	firstOnlyS := -1
-	for i := range test {
-		switch {
-		case d.ok[i] && st.ok[i]:
-			both++
-		case st.ok[i]:
-			onlyS++
-			if firstOnlyS < 0 {
-				firstOnlyS = i
-			}
-		case d.ok[i]:
-			onlyD++
-		default:
-			none++
-		}
-	}
-	show.Table(w, []string{"", "steps right", "steps wrong"}, [][]string{
-		{"direct right", fmt.Sprint(both), fmt.Sprint(onlyD)},
-		{"direct wrong", fmt.Sprint(onlyS), fmt.Sprint(none)},
-	})
+	firstOnlyS := part4.PairTable(w, "steps", "direct", st.ok, d.ok)
 	if firstOnlyS >= 0 {
 		p := test[firstOnlyS]
 		fmt.Fprintf(w, "e.g. %s = %d: direct %q, with steps %q\n", p.Question(), p.Result(), strings.TrimSpace(d.outs[firstOnlyS]), st.outs[firstOnlyS])

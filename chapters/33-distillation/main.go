@@ -213,27 +213,7 @@ func run(w io.Writer, args []string) error {
 
 	show.Heading(w, "Distilled against baseline, problem by problem")
 	a, b := students[0].ev, students[1].ev
-	var both, onlyA, onlyB, none int
-	first := -1
-	for i := range test {
-		switch {
-		case a.OK[i] && b.OK[i]:
-			both++
-		case a.OK[i]:
-			onlyA++
-			if first < 0 {
-				first = i
-			}
-		case b.OK[i]:
-			onlyB++
-		default:
-			none++
-		}
-	}
-	show.Table(w, []string{"", "A right", "A wrong"}, [][]string{
-		{"B right", fmt.Sprint(both), fmt.Sprint(onlyB)},
-		{"B wrong", fmt.Sprint(onlyA), fmt.Sprint(none)},
-	})
+	first := part4.PairTable(w, "A", "B", a.OK, b.OK)
 	if first >= 0 {
 		p := test[first]
 		fmt.Fprintf(w, "e.g. %s = %d: B %q, A %q\n", p.Question(), p.Result(), strings.TrimSpace(b.Generated[first]), a.Generated[first])

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"transformers/autograd"
+	"transformers/chapters/internal/show"
 	"transformers/gpt"
 	"transformers/gpt/tokenizer"
 	"transformers/nn"
@@ -294,4 +295,36 @@ func Frac(b []bool) float64 {
 		}
 	}
 	return float64(n) / float64(max(1, len(b)))
+}
+
+// PairTable prints, problem by problem, how two methods' results agree: a
+// 2×2 table of counts with a's outcome across and b's down. It returns the
+// index of the first problem only a got right (−1 if there is none), for an
+// example.
+func PairTable(w io.Writer, a, b string, aOK, bOK []bool) int {
+	if len(aOK) != len(bOK) {
+		panic(fmt.Sprintf("part4.PairTable: %d results for %s, %d for %s", len(aOK), a, len(bOK), b))
+	}
+	var both, onlyA, onlyB, none int
+	first := -1
+	for i := range aOK {
+		switch {
+		case aOK[i] && bOK[i]:
+			both++
+		case aOK[i]:
+			onlyA++
+			if first < 0 {
+				first = i
+			}
+		case bOK[i]:
+			onlyB++
+		default:
+			none++
+		}
+	}
+	show.Table(w, []string{"", a + " right", a + " wrong"}, [][]string{
+		{b + " right", fmt.Sprint(both), fmt.Sprint(onlyB)},
+		{b + " wrong", fmt.Sprint(onlyA), fmt.Sprint(none)},
+	})
+	return first
 }

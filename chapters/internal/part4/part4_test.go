@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"transformers/reason"
@@ -138,5 +139,23 @@ func TestConfigValidate(t *testing.T) {
 		if c.Validate() == nil {
 			t.Errorf("%+v: no error", c)
 		}
+	}
+}
+
+func TestPairTable(t *testing.T) {
+	var buf strings.Builder
+	a := []bool{true, true, false, false, true}
+	b := []bool{true, false, true, false, false}
+	if first := PairTable(&buf, "A", "B", a, b); first != 1 {
+		t.Errorf("first only-A problem = %d, want 1", first)
+	}
+	out := buf.String()
+	for _, want := range []string{"B right 1 1", "B wrong 2 1"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if PairTable(&buf, "A", "B", []bool{false}, []bool{true}) != -1 {
+		t.Error("no only-A problem should give -1")
 	}
 }
