@@ -59,20 +59,29 @@ func BenchmarkFused(b *testing.B) {
 
 // LayerNorm forward and backward on the reference model's activations
 // ([2048, 128]: 16 sequences of 128 tokens, C = 128) with a random
-// upstream gradient, as one training step sees them.
+// upstream gradient: on a plain graph, and on a graph that recycles its
+// buffers from step to step as the training loop's does.
 func BenchmarkLayerNormTrain(b *testing.B) {
 	rng := fusedRng(11)
 	const rows, c = 2048, 128
 	x, gamma, beta := fusedParam(rng, "x", rows, c), fusedParam(rng, "g", c), fusedParam(rng, "b", c)
 	dy := fusedRandn(rng, rows, c)
-	b.SetBytes(rows * c * 4)
-	for b.Loop() {
-		g := New()
-		y := g.LayerNorm(x, gamma, beta, 1e-5)
-		g.BackwardWith(y, dy)
-		x.ZeroGrad()
-		gamma.ZeroGrad()
-		beta.ZeroGrad()
+	for _, recycle := range []bool{false, true} {
+		b.Run(map[bool]string{false: "graph", true: "recycled"}[recycle], func(b *testing.B) {
+			b.SetBytes(rows * c * 4)
+			g := New()
+			if recycle {
+				g.RecycleBuffers()
+			}
+			for b.Loop() {
+				y := g.LayerNorm(x, gamma, beta, 1e-5)
+				g.BackwardWith(y, dy)
+				g.Reset()
+				x.ZeroGrad()
+				gamma.ZeroGrad()
+				beta.ZeroGrad()
+			}
+		})
 	}
 }
 

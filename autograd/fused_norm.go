@@ -1,10 +1,6 @@
 package autograd
 
-import (
-	"math"
-
-	"transformers/tensor"
-)
+import "transformers/tensor"
 
 // LayerNorm normalises x over its last axis (size C) and applies an optional
 // affine map, with PyTorch's semantics (population variance, eps inside the
@@ -17,7 +13,9 @@ import (
 //	          dγ = Σ_rows dy ⊙ x̂,  dβ = Σ_rows dy
 //
 // x has shape [..., C]; gamma and beta have shape [C] and either may be nil
-// (γ = 1, β = 0). Row statistics are accumulated in float64.
+// (γ = 1, β = 0). Row statistics are accumulated in float64; the row
+// kernels are tensor.NormForward and tensor.NormBackward (vector code on
+// amd64 with AVX2 + FMA).
 func (g *Graph) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 	const op = "LayerNorm"
 	xv := x.Value
@@ -30,10 +28,10 @@ func (g *Graph) LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 	st := normStats{x: xv.Data, c: c, mean: make([]float64, rows), rstd: make([]float64, rows)}
 	// Rows are independent: blocks of normRowBlock rows go to the workers.
 	blocks := (rows + normRowBlock - 1) / normRowBlock
+	gd, bd := fusedData(gamma), fusedData(beta)
 	fusedParallel(blocks, rows*c*4, func(blk int) {
-		for r := blk * normRowBlock; r < min((blk+1)*normRowBlock, rows); r++ {
-			layerNormRow(xv.Data[r*c:(r+1)*c], y.Data[r*c:(r+1)*c], &st.mean[r], &st.rstd[r], gamma, beta, eps)
-		}
+		lo, hi := blk*normRowBlock, min((blk+1)*normRowBlock, rows)
+		tensor.NormForward(y.Data[lo*c:hi*c], xv.Data[lo*c:hi*c], c, true, float64(eps), gd, bd, st.mean[lo:hi], st.rstd[lo:hi])
 	})
 	return g.Record(op, y, fusedInputs(x, gamma, beta), func(dy *tensor.Tensor) {
 		fusedNormBackward(dy.Data, st, gamma, true, fusedGrad(x), fusedGrad(gamma), fusedGrad(beta))
@@ -51,32 +49,12 @@ type normStats struct {
 // normRowBlock is how many rows one parallel task of LayerNorm handles.
 const normRowBlock = 64
 
-// layerNormRow normalises one row xr: x̂ = (x − μ)·r, y = x̂ ⊙ γ + β, and
-// stores μ and r.
-func layerNormRow(xr, yr []float32, mu, rstd *float64, gamma, beta *Var, eps float32) {
-	mean := 0.0
-	for _, v := range xr {
-		mean += float64(v)
+// fusedData returns v's values, or nil if v is nil.
+func fusedData(v *Var) []float32 {
+	if v == nil {
+		return nil
 	}
-	mean /= float64(len(xr))
-	variance := 0.0
-	for _, v := range xr {
-		d := float64(v) - mean
-		variance += d * d
-	}
-	variance /= float64(len(xr))
-	rs := 1 / math.Sqrt(variance+float64(eps))
-	*mu, *rstd = mean, rs
-	for j, v := range xr {
-		h := float32((float64(v) - mean) * rs)
-		if gamma != nil {
-			h *= gamma.Value.Data[j]
-		}
-		if beta != nil {
-			h += beta.Value.Data[j]
-		}
-		yr[j] = h
-	}
+	return v.Value.Data
 }
 
 // RMSNorm scales x by the reciprocal root mean square of its last axis (size
@@ -94,25 +72,14 @@ func (g *Graph) RMSNorm(x, gamma *Var, eps float32) *Var {
 	xv := x.Value
 	rows, c := fusedLastDim(op, xv)
 	fusedCheckVector(op, "gamma", gamma, xv, c)
-	y := tensor.ZerosLike(xv)
+	y := g.alloc(false, xv.Shape...) // every row is written
 	st := normStats{x: xv.Data, c: c, mean: make([]float64, rows), rstd: make([]float64, rows)}
-	for r := range rows {
-		xr := xv.Data[r*c : (r+1)*c]
-		ms := 0.0
-		for _, v := range xr {
-			ms += float64(v) * float64(v)
-		}
-		rs := 1 / math.Sqrt(ms/float64(c)+float64(eps))
-		st.rstd[r] = rs
-		yr := y.Data[r*c : (r+1)*c]
-		for j, v := range xr {
-			h := float32(float64(v) * rs)
-			if gamma != nil {
-				h *= gamma.Value.Data[j]
-			}
-			yr[j] = h
-		}
-	}
+	gd := fusedData(gamma)
+	blocks := (rows + normRowBlock - 1) / normRowBlock
+	fusedParallel(blocks, rows*c*4, func(blk int) {
+		lo, hi := blk*normRowBlock, min((blk+1)*normRowBlock, rows)
+		tensor.NormForward(y.Data[lo*c:hi*c], xv.Data[lo*c:hi*c], c, false, float64(eps), gd, nil, st.mean[lo:hi], st.rstd[lo:hi])
+	})
 	return g.Record(op, y, fusedInputs(x, gamma), func(dy *tensor.Tensor) {
 		fusedNormBackward(dy.Data, st, gamma, false, fusedGrad(x), fusedGrad(gamma), nil)
 	})
@@ -145,48 +112,19 @@ func fusedNormBackward(dy []float32, st normStats, gamma *Var, centered bool, dx
 		g = gamma.Value.Data[:c]
 	}
 	fusedParallel(blocks, rows*c*6, func(blk int) {
-		h := make([]float32, c) // x̂ of the current row
-		var pg, pb []float64
-		if affine {
-			pg, pb = part[blk*2*c:blk*2*c+c], part[blk*2*c+c:(blk+1)*2*c]
+		var pg, pb []float64 // this block's sums of dγ and dβ
+		if dgamma != nil {
+			pg = part[blk*2*c : blk*2*c+c]
 		}
-		for r := blk * normRowBlock; r < min((blk+1)*normRowBlock, rows); r++ {
-			xr, dyr := st.x[r*c:(r+1)*c], dy[r*c:(r+1)*c]
-			m, rs := st.mean[r], st.rstd[r]
-			for j, v := range xr {
-				h[j] = float32((float64(v) - m) * rs) // as forward computed it
-			}
-			if affine {
-				for j, d := range dyr {
-					pg[j] += float64(d) * float64(h[j])
-					pb[j] += float64(d)
-				}
-			}
-			if dx == nil {
-				continue
-			}
-			sum, dot := 0.0, 0.0
-			for j, d := range dyr {
-				dh := float64(d)
-				if g != nil {
-					dh *= float64(g[j])
-				}
-				sum += dh
-				dot += dh * float64(h[j])
-			}
-			mean, mdot := sum/float64(c), dot/float64(c)
-			if !centered {
-				mean = 0
-			}
-			dxr := dx.Data[r*c : (r+1)*c]
-			for j, d := range dyr {
-				dh := float64(d)
-				if g != nil {
-					dh *= float64(g[j])
-				}
-				dxr[j] += float32(rs * (dh - mean - float64(h[j])*mdot))
-			}
+		if dbeta != nil {
+			pb = part[blk*2*c+c : (blk+1)*2*c]
 		}
+		var dxb []float32
+		lo, hi := blk*normRowBlock, min((blk+1)*normRowBlock, rows)
+		if dx != nil {
+			dxb = dx.Data[lo*c : hi*c]
+		}
+		tensor.NormBackward(dxb, st.x[lo*c:hi*c], dy[lo*c:hi*c], c, centered, g, st.mean[lo:hi], st.rstd[lo:hi], pg, pb)
 	})
 	if !affine {
 		return
