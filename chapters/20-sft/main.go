@@ -6,7 +6,7 @@
 // held-out prompts — facts never seen in fine-tuning — are asked before and
 // after, and graded exactly by the gold scorer.
 //
-//	go run ./chapters/20-sft [-sft-steps 250] [-base-steps 600] [-held 60] [-out out/20-sft]
+//	go run ./chapters/20-sft [-sft-steps 200] [-base-steps 1000] [-d-model 128] [-held 60] [-out out/20-sft]
 package main
 
 import (

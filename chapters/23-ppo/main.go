@@ -9,7 +9,7 @@
 // climbs while the gold score falls — reward hacking — and the KL coefficient
 // decides how far the policy is allowed to drift.
 //
-//	go run ./chapters/23-ppo [-updates 30] [-kl 0.05] [-lr 1e-4] [-hack-kl 0.2] [-hack-lr 3e-4] [-out out/23-ppo]
+//	go run ./chapters/23-ppo [-updates 30] [-kl 0.05] [-lr 2e-5] [-hack-kl 0.2] [-hack-lr 3e-4] [-out out/23-ppo]
 package main
 
 import (
@@ -37,9 +37,9 @@ func run(w io.Writer, args []string) error {
 	c := part3.AddFlags(fs)
 	rmSteps := fs.Int("rm-steps", 80, "reward-model updates of 16 pairs")
 	updates := fs.Int("updates", 30, "PPO updates (rollout of 16 prompts, then 4 epochs)")
-	kl := fs.Float64("kl", 0.05, "KL coefficient β of the honest run (TRL's default 0.05)")
+	kl := fs.Float64("kl", part3.PPOKL, "KL coefficient β of the honest run (TRL's default 0.05)")
 	hackKL := fs.Float64("hack-kl", 0.2, "the larger KL coefficient of the reward-hacking comparison (the smaller is 0)")
-	lr := fs.Float64("lr", 1e-4, "PPO learning rate of the honest run")
+	lr := fs.Float64("lr", part3.PPOLR, "PPO learning rate of the honest run")
 	hackLR := fs.Float64("hack-lr", 3e-4, "PPO learning rate of the reward-hacking runs (larger, so the drift shows within the updates)")
 	every := fs.Int("log-every", 5, "updates between printed rows")
 	fs.SetOutput(w)

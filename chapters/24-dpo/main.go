@@ -7,7 +7,7 @@
 // best-of-N with the reward model, PPO and DPO answer the same held-out
 // prompts, graded by the gold scorer.
 //
-//	go run ./chapters/24-dpo [-dpo-steps 120] [-beta 0.1] [-n 8] [-updates 30] [-out out/24-dpo]
+//	go run ./chapters/24-dpo [-dpo-steps 120] [-beta 0.5] [-lr 2e-5] [-n 8] [-updates 30] [-out out/24-dpo]
 package main
 
 import (
@@ -36,9 +36,9 @@ func run(w io.Writer, args []string) error {
 	fs, seed, out := part2.Flags("24-dpo")
 	c := part3.AddFlags(fs)
 	steps := fs.Int("dpo-steps", 120, "DPO updates of 16 pairs")
-	beta := fs.Float64("beta", 0.1, "DPO β: how far the policy may move from the reference")
+	beta := fs.Float64("beta", 0.5, "DPO β: how far the policy may move from the reference")
 	mean := fs.Bool("mean", false, "length-normalised DPO (mean instead of sum of token log-probabilities)")
-	lr := fs.Float64("lr", 2e-4, "DPO learning rate")
+	lr := fs.Float64("lr", 2e-5, "DPO learning rate")
 	n := fs.Int("n", 8, "samples per prompt for best-of-N")
 	rmSteps := fs.Int("rm-steps", 80, "reward-model updates (for best-of-N and PPO)")
 	updates := fs.Int("updates", 30, "PPO updates")
@@ -106,7 +106,7 @@ func run(w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	ppo, recs := part3.PPO(sft, wd, rm.RewardFunc(), part3.PPOConfig(*updates, 0.05, 1e-4), *seed, nil)
+	ppo, recs := part3.PPO(sft, wd, rm.RewardFunc(), part3.PPOConfig(*updates, part3.PPOKL, part3.PPOLR), *seed, nil)
 	fmt.Fprintf(w, "PPO: %d updates, RM score %s → %s on its rollouts\n", len(recs), show.Num(recs[0].Stats.Rollout.Scores, 3), show.Num(part3.Last(recs, 5, func(r part3.PPOUpdate) float64 { return r.Stats.Rollout.Scores }), 3))
 
 	show.Heading(w, fmt.Sprintf("The same %d held-out prompts, graded by the gold scorer", len(wd.Held)))

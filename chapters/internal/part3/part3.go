@@ -43,7 +43,7 @@ type Config struct {
 
 // AddFlags binds the shared settings to fs with their defaults.
 func AddFlags(fs *flag.FlagSet) *Config {
-	c := &Config{CorpusBytes: 120_000, BaseSteps: 600, DModel: 64, Layers: 2, SFTSteps: 250, Held: 60}
+	c := &Config{CorpusBytes: 120_000, BaseSteps: 1000, DModel: 128, Layers: 2, SFTSteps: 200, Held: 60}
 	fs.IntVar(&c.CorpusBytes, "corpus-bytes", c.CorpusBytes, "size of the built-in corpus the base model learns")
 	fs.IntVar(&c.BaseSteps, "base-steps", c.BaseSteps, "pre-training updates of the base model")
 	fs.IntVar(&c.DModel, "d-model", c.DModel, "residual width of the base model (4 heads)")
@@ -288,6 +288,16 @@ type PPOUpdate struct {
 	Gold   float64
 	Length float64
 }
+
+// PPOKL and PPOLR are the KL coefficient β (TRL's default) and the learning
+// rate of the honest PPO runs of chapters 23 and 24. The learning rate is
+// small because the reward model's signal between right and wrong replies is
+// weak next to its sampling noise: faster, the policy drifts (KL grows, gold
+// score falls) before the reward rises.
+const (
+	PPOKL = 0.05
+	PPOLR = 2e-5
+)
 
 // PPOConfig is the RLHF run of chapters 23 and 24 for updates rounds with
 // KL coefficient kl and learning rate lr.
