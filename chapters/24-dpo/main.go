@@ -7,7 +7,7 @@
 // best-of-N with the reward model, PPO and DPO answer the same held-out
 // prompts, graded by the gold scorer.
 //
-//	go run ./chapters/24-dpo [-dpo-steps 120] [-beta 0.5] [-lr 2e-5] [-n 8] [-updates 30] [-out out/24-dpo]
+//	go run ./chapters/24-dpo [-dpo-steps 120] [-beta 0.5] [-lr 2e-5] [-n 8] [-temp 0.4] [-updates 30] [-out out/24-dpo]
 package main
 
 import (
@@ -40,6 +40,7 @@ func run(w io.Writer, args []string) error {
 	mean := fs.Bool("mean", false, "length-normalised DPO (mean instead of sum of token log-probabilities)")
 	lr := fs.Float64("lr", 2e-5, "DPO learning rate")
 	n := fs.Int("n", 8, "samples per prompt for best-of-N")
+	temp := fs.Float64("temp", 0.4, "sampling temperature of best-of-N's candidates")
 	rmSteps := fs.Int("rm-steps", 80, "reward-model updates (for best-of-N and PPO)")
 	updates := fs.Int("updates", 30, "PPO updates")
 	every := fs.Int("log-every", 20, "steps between printed rows")
@@ -55,6 +56,9 @@ func run(w io.Writer, args []string) error {
 	}
 	if *beta <= 0 || *lr <= 0 {
 		return fmt.Errorf("-beta %g and -lr %g must be positive", *beta, *lr)
+	}
+	if !(*temp >= 0) || math.IsInf(*temp, 1) {
+		return fmt.Errorf("-temp %g: must be 0 (greedy) or positive", *temp)
 	}
 	part2.Intro(w, "Chapter 24 · DPO, and DPO vs PPO vs best-of-N", *seed, *out)
 	wd := part3.NewWorld(*c, *seed)
@@ -123,9 +127,9 @@ func run(w io.Writer, args []string) error {
 	add("SFT (greedy)", s, r)
 	sampled := decode(wd, finetune.Sample(sft, prompts, part3.MaxReply, 1, part3.Rng(*seed, 71)))
 	add("SFT (one sample, T = 1)", wd.Scorer.Summarise(wd.Held, sampled), sampled)
-	comps, _ := finetune.BestOfN(sft, rm, prompts, *n, part3.MaxReply, 1, part3.Rng(*seed, 72))
+	comps, _ := finetune.BestOfN(sft, rm, prompts, *n, part3.MaxReply, *temp, part3.Rng(*seed, 72))
 	best := decode(wd, comps)
-	add(fmt.Sprintf("best-of-%d with the RM", *n), wd.Scorer.Summarise(wd.Held, best), best)
+	add(fmt.Sprintf("best-of-%d with the RM, T = %g", *n, *temp), wd.Scorer.Summarise(wd.Held, best), best)
 	s, r = part3.Grade(ppo, wd, wd.Held)
 	add("PPO (greedy)", s, r)
 	s, r = part3.Grade(policy, wd, wd.Held)

@@ -34,5 +34,5 @@ func TestRun(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	part2test.BadFlags(t, run, []string{"-dpo-steps", "0"}, []string{"-beta", "0"}, []string{"-n", "0"}, []string{"-lr", "-1"})
+	part2test.BadFlags(t, run, []string{"-dpo-steps", "0"}, []string{"-beta", "0"}, []string{"-n", "0"}, []string{"-lr", "-1"}, []string{"-temp", "-0.5"})
 }
