@@ -99,6 +99,35 @@ func (g *Graph) AttentionQKV(qkv *Var, heads int, opt AttentionOptions) *Var {
 	return out
 }
 
+// AttentionCache is Attention for decoding with a key/value cache whose
+// buffers have room for more positions than are filled: k has shape
+// [B, H, Cap, D] and v [B, H, Cap, Dv], and only the first tk positions of
+// each head are keys (so the cache grows in place instead of being copied
+// for every token). k and v are constants; q [B, H, Tq, D] may require a
+// gradient. With Causal the queries are the last Tq of the tk positions.
+func (g *Graph) AttentionCache(q *Var, k, v *tensor.Tensor, tk int, opt AttentionOptions) *Var {
+	const op = "AttentionCache"
+	qs := q.Value.Shape
+	if len(qs) != 4 || k.Dims() != 4 || v.Dims() != 4 {
+		panic(fmt.Sprintf("autograd.%s: q %v, k %v, v %v must all be 4-D", op, qs, k.Shape, v.Shape))
+	}
+	nb, nh, tq, d := qs[0], qs[1], qs[2], qs[3]
+	capacity, dv := k.Shape[2], v.Shape[3]
+	if k.Shape[0] != nb || k.Shape[1] != nh || k.Shape[3] != d || v.Shape[0] != nb || v.Shape[1] != nh || v.Shape[2] != capacity {
+		panic(fmt.Sprintf("autograd.%s: q %v, k %v, v %v do not fit [B, H, Tq, D], [B, H, Cap, D], [B, H, Cap, Dv]", op, qs, k.Shape, v.Shape))
+	}
+	if tk < 1 || tk > capacity {
+		panic(fmt.Sprintf("autograd.%s: %d keys with a cache of %d positions (k %v)", op, tk, capacity, k.Shape))
+	}
+	l := attnLayout{nb: nb, nh: nh, tq: tq, tk: tk, d: d, dv: dv,
+		q: attnView{b: nh * tq * d, h: tq * d, ld: d},
+		k: attnView{b: nh * capacity * d, h: capacity * d, ld: d},
+		v: attnView{b: nh * capacity * dv, h: capacity * dv, ld: dv},
+		o: attnView{b: nh * tq * dv, h: tq * dv, ld: dv}}
+	out, _ := g.attention(op, q, Const(k), Const(v), l, []int{nb, nh, tq, dv}, opt, false)
+	return out
+}
+
 // attnView places each (batch, head) matrix of an attention operand inside
 // its tensor: the matrix of pair (b, h) starts at base + b·b + h·h, and its
 // rows are ld apart.

@@ -60,3 +60,44 @@ func TestAttentionQKVShapePanics(t *testing.T) {
 		})
 	}
 }
+
+// TestAttentionCacheMatchesAttention checks attention over the filled part
+// of larger key/value buffers against Attention on exactly those keys, with
+// the gradient of q, for a causal decode step and a non-causal block.
+func TestAttentionCacheMatchesAttention(t *testing.T) {
+	const nb, nh, d, capacity = 2, 3, 4, 9
+	rng := fusedRng(23)
+	kb, vb := fusedRandn(rng, nb, nh, capacity, d), fusedRandn(rng, nb, nh, capacity, d)
+	for _, tc := range []struct {
+		tq, tk int
+		causal bool
+	}{{1, 6, true}, {3, 6, true}, {2, 9, false}} {
+		q0 := fusedRandn(rng, nb, nh, tc.tq, d)
+		r := fusedRandn(rng, nb, nh, tc.tq, d)
+		opt := AttentionOptions{Causal: tc.causal}
+		q1, q2 := Param("q", q0.Clone()), Param("q", q0.Clone())
+		g := New()
+		y1 := g.AttentionCache(q1, kb, vb, tc.tk, opt)
+		g.Backward(g.SumAll(g.Mul(y1, Const(r))))
+		k, v := tensor.Slice(kb, 2, 0, tc.tk), tensor.Slice(vb, 2, 0, tc.tk)
+		g2 := New()
+		y2 := g2.Attention(q2, Const(k), Const(v), opt)
+		g2.Backward(g2.SumAll(g2.Mul(y2, Const(r))))
+		for i := range y2.Value.Data {
+			if y1.Value.Data[i] != y2.Value.Data[i] {
+				t.Fatalf("tq=%d tk=%d: output %d = %v, Attention gives %v", tc.tq, tc.tk, i, y1.Value.Data[i], y2.Value.Data[i])
+			}
+		}
+		for i := range q2.Grad.Data {
+			if q1.Grad.Data[i] != q2.Grad.Data[i] {
+				t.Fatalf("tq=%d tk=%d: ∂q %d = %v, Attention gives %v", tc.tq, tc.tk, i, q1.Grad.Data[i], q2.Grad.Data[i])
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("tk beyond the cache did not panic")
+		}
+	}()
+	New().AttentionCache(Param("q", tensor.Zeros(nb, nh, 1, d)), kb, vb, capacity+1, AttentionOptions{})
+}

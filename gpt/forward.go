@@ -67,8 +67,49 @@ type BlockOptions struct {
 	Weights **tensor.Tensor
 }
 
-// LayerCache holds one layer's cached keys and values, each [B, H, Tk, D].
+// LayerCache holds one layer's cached keys and values in buffers of shape
+// [B, H, Cap, D] whose first KVCache.Len positions per head are filled; the
+// buffers grow by doubling, so appending a token copies only its own keys
+// and values.
 type LayerCache struct{ K, V *tensor.Tensor }
+
+// appendKV writes k and v ([B, H, Tn, D]) at positions start … start+Tn−1
+// of the cache, growing its buffers when full.
+func (c *LayerCache) appendKV(k, v *tensor.Tensor, start int) {
+	nb, nh, tn, d := k.Shape[0], k.Shape[1], k.Shape[2], k.Shape[3]
+	dv := v.Shape[3]
+	need := start + tn
+	if c.K == nil || c.K.Shape[2] < need {
+		capacity := max(64, need)
+		if c.K != nil {
+			capacity = max(capacity, 2*c.K.Shape[2])
+		}
+		nk, nv := tensor.Zeros(nb, nh, capacity, d), tensor.Zeros(nb, nh, capacity, dv)
+		if c.K != nil {
+			old := c.K.Shape[2]
+			for x := range nb * nh {
+				copy(nk.Data[x*capacity*d:x*capacity*d+start*d], c.K.Data[x*old*d:])
+				copy(nv.Data[x*capacity*dv:x*capacity*dv+start*dv], c.V.Data[x*old*dv:])
+			}
+		}
+		c.K, c.V = nk, nv
+	}
+	capacity := c.K.Shape[2]
+	for x := range nb * nh {
+		copy(c.K.Data[(x*capacity+start)*d:(x*capacity+need)*d], k.Data[x*tn*d:(x+1)*tn*d])
+		copy(c.V.Data[(x*capacity+start)*dv:(x*capacity+need)*dv], v.Data[x*tn*dv:(x+1)*tn*dv])
+	}
+}
+
+// KeyShape returns the shape of the cached keys of every layer,
+// [B, H, Len, D] (nil while the cache is empty).
+func (c *KVCache) KeyShape() []int {
+	if len(c.Layers) == 0 || c.Layers[0].K == nil {
+		return nil
+	}
+	s := c.Layers[0].K.Shape
+	return []int{s[0], s[1], c.Len, s[3]}
+}
 
 // KVCache holds every layer's keys and values for the positions already
 // processed, so each generated token costs one query row per layer instead
@@ -84,11 +125,8 @@ func (m *Model) NewKVCache(batch int) *KVCache {
 	return &KVCache{Layers: make([]LayerCache, len(m.Blocks)), Batch: batch}
 }
 
-// Reset empties the cache.
-func (c *KVCache) Reset() {
-	clear(c.Layers)
-	c.Len = 0
-}
+// Reset empties the cache, keeping its buffers for the next sequence.
+func (c *KVCache) Reset() { c.Len = 0 } // the buffers are reused
 
 // Forward runs the model on ids, B sequences of T tokens laid out row-major
 // ([B, T]), and returns the logits [B, T, VocabSize] (logits[b, t] scores the
@@ -224,16 +262,19 @@ func (a *SelfAttention) Forward(g *autograd.Graph, x *autograd.Var, o BlockOptio
 		q = RoPE(g, q, o.Start, o.RoPEBase)
 		k = RoPE(g, k, o.Start, o.RoPEBase)
 	}
+	var y *autograd.Var
 	if c := o.Cache; c != nil {
-		if c.K == nil {
-			c.K, c.V = k.Value, v.Value
-		} else {
-			c.K = tensor.Concat(2, c.K, k.Value)
-			c.V = tensor.Concat(2, c.V, v.Value)
-			k, v = autograd.Const(c.K), autograd.Const(c.V)
+		c.appendKV(k.Value, v.Value, o.Start)
+		if o.Start > 0 { // earlier positions come from the cache, as constants
+			if o.Weights != nil {
+				tk := o.Start + k.Value.Shape[2]
+				y, *o.Weights = g.AttentionWithWeights(q, autograd.Const(tensor.Slice(c.K, 2, 0, tk)), autograd.Const(tensor.Slice(c.V, 2, 0, tk)), opt)
+			} else {
+				y = g.AttentionCache(q, c.K, c.V, o.Start+k.Value.Shape[2], opt)
+			}
+			return a.CProj.Forward(g, MergeHeads(g, y))
 		}
 	}
-	var y *autograd.Var
 	if o.Weights != nil {
 		y, *o.Weights = g.AttentionWithWeights(q, k, v, opt)
 	} else {

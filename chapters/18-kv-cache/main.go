@@ -74,13 +74,14 @@ func run(w io.Writer, args []string) error {
 	g := autograd.NoGrad()
 	m.Forward(g, prompt, 1, len(prompt), gpt.ForwardOptions{Cache: cache})
 	var rows [][]string
-	rows = append(rows, []string{fmt.Sprintf("prompt (%d tokens)", len(prompt)), fmt.Sprint(cache.Len), fmt.Sprint(cache.Layers[0].K.Shape), fmt.Sprint(cache.Layers[0].V.Shape)})
+	rows = append(rows, []string{fmt.Sprintf("prompt (%d tokens)", len(prompt)), fmt.Sprint(cache.Len), fmt.Sprint(cache.KeyShape()), fmt.Sprint(cache.Layers[0].K.Shape)})
 	next := prompt[len(prompt)-1]
 	for i := range 3 {
 		m.Forward(g, []int{next}, 1, 1, gpt.ForwardOptions{Cache: cache})
-		rows = append(rows, []string{fmt.Sprintf("+ token %d", i+1), fmt.Sprint(cache.Len), fmt.Sprint(cache.Layers[0].K.Shape), fmt.Sprint(cache.Layers[0].V.Shape)})
+		rows = append(rows, []string{fmt.Sprintf("+ token %d", i+1), fmt.Sprint(cache.Len), fmt.Sprint(cache.KeyShape()), fmt.Sprint(cache.Layers[0].K.Shape)})
 	}
-	show.Table(w, []string{"after", "cache.Len", "layer 0 K [B, H, T, D]", "layer 0 V"}, rows)
+	show.Table(w, []string{"after", "cache.Len", "layer 0 keys (and values) [B, H, T, D]", "buffer [B, H, capacity, D]"}, rows)
+	fmt.Fprintln(w, "the buffers have room for more positions and double when full, so a new token copies only its own keys and values")
 	fmt.Fprintf(w, "size: 2 (K and V) × layers × positions × d_model floats; for the book's GPT at 256 positions 2×4×256×256×4 B = %d KiB\n", 2*4*256*256*4/1024)
 
 	show.Heading(w, fmt.Sprintf("Identical logits: one pass over %d tokens vs the prompt then one token at a time", *checkT))
