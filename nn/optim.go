@@ -3,10 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"transformers/autograd"
 	"transformers/tensor"
@@ -303,34 +300,11 @@ func (a *adam) step(st *AdamState, groups []ParamGroup, lr, beta1, beta2, eps fl
 		}
 		return
 	}
-	parallelFor(len(chunks), func(c int) { update(chunks[c][0], chunks[c][1], chunks[c][2]) })
+	tensor.ParallelFor(len(chunks), func(c int) { update(chunks[c][0], chunks[c][1], chunks[c][2]) })
 }
 
 // adamChunk is how many elements one task of the optimizer step updates.
 const adamChunk = 1 << 14
-
-// parallelFor runs body(t) for every t in [0, n), on up to GOMAXPROCS
-// goroutines that each take the next index from a shared counter. Each
-// task must touch only its own elements.
-func parallelFor(n int, body func(t int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for t := range n {
-			body(t)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for t := int(next.Add(1)) - 1; t < n; t = int(next.Add(1)) - 1 {
-				body(t)
-			}
-		})
-	}
-	wg.Wait()
-}
 
 // StateDict returns the optimizer state as named tensors, ready for
 // safetensors: "exp_avg.<param>" (m), "exp_avg_sq.<param>" (v) and "step"

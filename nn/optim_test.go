@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -346,5 +347,40 @@ func TestSGDStateRoundTrip(t *testing.T) {
 	}
 	if err := ob.LoadStateDict(map[string]*tensor.Tensor{"momentum_buffer.w": tensor.Zeros(3)}); err == nil {
 		t.Error("LoadStateDict accepted a wrong shape")
+	}
+}
+
+// TestAdamWLargeSameOnAnyCoreCount runs AdamW on parameters large enough
+// for the step to split into chunks over the cores, and requires the same
+// bits on 1 and 2 cores.
+func TestAdamWLargeSameOnAnyCoreCount(t *testing.T) {
+	run := func(procs int) []float32 {
+		prev := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(prev)
+		n := 5*adamChunk + 7
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(i%97)/97 - 0.5
+		}
+		p := param("w", w, n)
+		opt := NewAdamW([]ParamGroup{{Params: []*autograd.Var{p}, WeightDecay: 0.1}}, 0.01)
+		for step := range 3 {
+			g := make([]float32, n)
+			for i := range g {
+				g[i] = float32((i*(step+3))%13) - 6
+			}
+			p.Grad = tensor.New(g, n)
+			opt.Step()
+		}
+		return p.Value.Data
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		if one[i] != two[i] {
+			t.Fatalf("element %d: %v on 1 core, %v on 2", i, one[i], two[i])
+		}
+	}
+	if one[0] == float32(0)/97-0.5 {
+		t.Fatal("the step did not move the parameters")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 )
 
 // BroadcastShapes returns the shape NumPy broadcasting gives the operands:
@@ -77,14 +76,7 @@ func bcastRowsParallel(out []int, st [][]int, fn func(o int, offs []int)) {
 		return
 	}
 	rows := n / out[len(out)-1]
-	workers := min(runtime.GOMAXPROCS(0), rows)
-	chunk := (rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := chunk; lo < rows; lo += chunk {
-		wg.Go(func() { bcastRowRange(out, st, lo, min(lo+chunk, rows), fn) })
-	}
-	bcastRowRange(out, st, 0, min(chunk, rows), fn)
-	wg.Wait()
+	splitRange(rows, runtime.GOMAXPROCS(0), 1, func(lo, hi int) { bcastRowRange(out, st, lo, hi, fn) })
 }
 
 // bcastRowRange is bcastRows over the rows [r0, r1) of out (len(out) ≥ 2).
