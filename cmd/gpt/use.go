@@ -6,85 +6,33 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"transformers/autograd"
 	"transformers/gpt"
-	"transformers/gpt/hf"
+	"transformers/gpt/modeldir"
 	"transformers/gpt/tokenizer"
 	"transformers/nn"
 )
 
 // metaEOS is the checkpoint metadata key saying whether the training
 // documents ended with <|eos|> ("true" or "false").
-const metaEOS = "documents_end_with_eos"
+const metaEOS = modeldir.MetaEOS
 
-// loadModel reads -model: a directory written by `gpt train` (its
-// model.safetensors and tokenizer.json), a .safetensors file (with a
-// tokenizer.json beside it, if any), or a Hugging Face GPT-2 directory
-// (config.json and model.safetensors, with vocab.json and merges.txt if
-// any; see package hf). The tokenizer is nil when absent.
+// loadModel reads -model with modeldir.Load: a directory written by `gpt
+// train`, a .safetensors file, or a Hugging Face GPT-2 directory. The
+// tokenizer is nil when absent.
 func loadModel(path string) (*gpt.Model, tokenizer.Tokenizer, map[string]string, error) {
-	st, err := os.Stat(path)
+	d, err := modeldir.Load(path)
 	if err != nil {
-		return nil, nil, nil, badf("-model %s: %v", path, err)
+		return nil, nil, nil, badf("-model %v", err)
 	}
-	if st.IsDir() && hf.IsCheckpoint(path) {
-		return loadHF(path)
-	}
-	file, dir := path, filepath.Dir(path)
-	if st.IsDir() {
-		file, dir = filepath.Join(path, "model.safetensors"), path
-	}
-	m, meta, err := gpt.Load(file)
-	if err != nil {
-		return nil, nil, nil, badf("-model %s: %v", path, err)
-	}
-	tp := filepath.Join(dir, "tokenizer.json")
-	if _, err := os.Stat(tp); err != nil {
-		return m, nil, meta, nil
-	}
-	tk, err := tokenizer.Load(tp)
-	if err != nil {
-		return nil, nil, nil, badf("-model %s: %v", path, err)
-	}
-	if tk.VocabSize() != m.Config.VocabSize {
-		return nil, nil, nil, badf("-model %s: tokenizer has %d ids but the model %d", path, tk.VocabSize(), m.Config.VocabSize)
-	}
-	return m, tk, meta, nil
+	return d.Model, d.Tokenizer, d.Meta, nil
 }
 
-// loadHF reads a Hugging Face GPT-2 directory and, if it holds vocab.json
-// and merges.txt, its byte-level BPE tokenizer. The metadata is nil.
-func loadHF(dir string) (*gpt.Model, tokenizer.Tokenizer, map[string]string, error) {
-	m, _, err := hf.Load(dir)
-	if err != nil {
-		return nil, nil, nil, badf("-model %s: %v", dir, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, hf.VocabFile)); err != nil {
-		return m, nil, nil, nil
-	}
-	tk, err := hf.LoadTokenizer(dir)
-	if err != nil {
-		return nil, nil, nil, badf("-model %s: %v", dir, err)
-	}
-	if tk.VocabSize() > m.Config.VocabSize {
-		return nil, nil, nil, badf("-model %s: tokenizer has %d ids but the model %d", dir, tk.VocabSize(), m.Config.VocabSize)
-	}
-	return m, tk, nil, nil
-}
-
-// eosID is the id that ends a document for tk: <|eos|> for our tokenizers,
-// <|endoftext|> for GPT-2's (−1 if its vocabulary lacks it).
-func eosID(tk tokenizer.Tokenizer) int {
-	if h, ok := tk.(*hf.Tokenizer); ok {
-		return h.EOS()
-	}
-	return tokenizer.EOSID
-}
+// eosID is the id that ends a document for tk (see modeldir.EOS).
+func eosID(tk tokenizer.Tokenizer) int { return modeldir.EOS(tk) }
 
 const sampleSynopsis = `Continues -prompt (or starts a new story) with a model written by "gpt train",
 stopping at <|eos|> or after -n tokens. -temperature 0 decodes greedily.`
