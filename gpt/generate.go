@@ -28,29 +28,65 @@ type SampleOptions struct {
 // rng may be nil when Temperature is 0.
 func SampleToken(logits []float32, opt SampleOptions, rng *rand.Rand) int {
 	if opt.Temperature <= 0 {
-		best := 0
-		for i, v := range logits {
-			if v > logits[best] {
-				best = i
-			}
+		return argmax(logits)
+	}
+	cs, sum := candidates(logits, opt)
+	u := rng.Float64() * sum
+	for _, c := range cs {
+		u -= c.P
+		if u < 0 {
+			return c.ID
 		}
-		return best
 	}
-	type cand struct {
-		id int
-		p  float64
+	return cs[len(cs)-1].ID
+}
+
+// TokenProb is one token of a sampling distribution.
+type TokenProb struct {
+	ID int
+	P  float64
+}
+
+// Distribution returns the distribution SampleToken draws from: the tokens
+// it can return, most likely first (ties by id), with their probabilities
+// (summing to 1). With Temperature 0 it is the argmax alone, with P = 1.
+func Distribution(logits []float32, opt SampleOptions) []TokenProb {
+	if opt.Temperature <= 0 {
+		return []TokenProb{{argmax(logits), 1}}
 	}
-	mx := slices.Max(logits)
-	cs := make([]cand, len(logits))
+	cs, sum := candidates(logits, opt)
+	for i := range cs {
+		cs[i].P /= sum
+	}
+	return cs
+}
+
+// argmax returns the index of the largest logit, ties to the lowest id.
+func argmax(logits []float32) int {
+	best := 0
 	for i, v := range logits {
-		cs[i] = cand{i, float64(v-mx) / opt.Temperature}
+		if v > logits[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// candidates returns the tokens SampleToken chooses among at a positive
+// temperature, sorted by descending logit (ties by id), with unnormalised
+// weights exp((z_i − max z)/T) and their sum.
+func candidates(logits []float32, opt SampleOptions) ([]TokenProb, float64) {
+	mx := slices.Max(logits)
+	cs := make([]TokenProb, len(logits))
+	for i, v := range logits {
+		cs[i] = TokenProb{i, float64(v-mx) / opt.Temperature}
 	}
 	// Sort by descending logit, ties by id, so the draw is deterministic.
-	slices.SortStableFunc(cs, func(a, b cand) int {
-		if a.p > b.p {
+	slices.SortStableFunc(cs, func(a, b TokenProb) int {
+		if a.P > b.P {
 			return -1
 		}
-		if a.p < b.p {
+		if a.P < b.P {
 			return 1
 		}
 		return 0
@@ -60,13 +96,13 @@ func SampleToken(logits []float32, opt SampleOptions, rng *rand.Rand) int {
 	}
 	sum := 0.0
 	for i := range cs {
-		cs[i].p = math.Exp(cs[i].p)
-		sum += cs[i].p
+		cs[i].P = math.Exp(cs[i].P)
+		sum += cs[i].P
 	}
 	if opt.TopP > 0 && opt.TopP < 1 {
 		acc := 0.0
 		for i := range cs {
-			acc += cs[i].p / sum
+			acc += cs[i].P / sum
 			if acc >= opt.TopP {
 				cs = cs[:i+1]
 				break
@@ -74,17 +110,10 @@ func SampleToken(logits []float32, opt SampleOptions, rng *rand.Rand) int {
 		}
 		sum = 0
 		for _, c := range cs {
-			sum += c.p
+			sum += c.P
 		}
 	}
-	u := rng.Float64() * sum
-	for _, c := range cs {
-		u -= c.p
-		if u < 0 {
-			return c.id
-		}
-	}
-	return cs[len(cs)-1].id
+	return cs, sum
 }
 
 // GenerateOptions configures Model.Generate.
@@ -96,6 +125,9 @@ type GenerateOptions struct {
 	NoCache   bool       // recompute the whole prefix every step (for comparison)
 	// OnToken, if non-nil, is called with each generated token (streaming).
 	OnToken func(id int)
+	// OnLogits, if non-nil, is called before each draw with the logits [V]
+	// the token is drawn from (valid only during the call).
+	OnLogits func(logits []float32)
 }
 
 // Generate continues prompt (at least one token) and returns the generated
@@ -140,6 +172,9 @@ func (m *Model) Generate(prompt []int, opt GenerateOptions) []int {
 			last = lg.Value.Data[(len(win)-1)*V:]
 		}
 		g.Reset()
+		if opt.OnLogits != nil {
+			opt.OnLogits(last)
+		}
 		id := SampleToken(last, opt.SampleOptions, opt.Rng)
 		out = append(out, id)
 		seq = append(seq, id)

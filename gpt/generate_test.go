@@ -129,3 +129,67 @@ func TestGenerateBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestDistribution: Distribution lists exactly the ids SampleToken can draw,
+// with probabilities summing to 1 that match its draws' frequencies.
+func TestDistribution(t *testing.T) {
+	z := []float32{1, 3, 2, 3, -1}
+	tests := []struct {
+		name string
+		opt  SampleOptions
+		ids  []int
+	}{
+		{"greedy", SampleOptions{}, []int{1}},
+		{"all", SampleOptions{Temperature: 1}, []int{1, 3, 2, 0, 4}},
+		{"top-k 2", SampleOptions{Temperature: 1, TopK: 2}, []int{1, 3}},
+		{"top-p 0.8", SampleOptions{Temperature: 1, TopP: 0.8}, []int{1, 3, 2}},
+		{"hot, top-k 3", SampleOptions{Temperature: 5, TopK: 3}, []int{1, 3, 2}},
+	}
+	r := rng(44)
+	for _, tt := range tests {
+		d := Distribution(z, tt.opt)
+		var ids []int
+		sum := 0.0
+		for _, c := range d {
+			ids = append(ids, c.ID)
+			sum += c.P
+		}
+		if !slices.Equal(ids, tt.ids) || math.Abs(sum-1) > 1e-12 {
+			t.Errorf("%s: ids %v (sum %g), want %v summing to 1", tt.name, ids, sum, tt.ids)
+		}
+		counts := map[int]float64{}
+		const n = 20000
+		for range n {
+			counts[SampleToken(z, tt.opt, r)]++
+		}
+		for _, c := range d {
+			if math.Abs(counts[c.ID]/n-c.P) > 0.015 {
+				t.Errorf("%s: id %d drawn with frequency %.3f, Distribution says %.3f", tt.name, c.ID, counts[c.ID]/n, c.P)
+			}
+		}
+	}
+}
+
+// TestGenerateOnLogits: OnLogits sees, at every step, the logits of the
+// whole sequence so far at its last position.
+func TestGenerateOnLogits(t *testing.T) {
+	m := New(tiny(PosLearned), rng(45))
+	prompt := []int{1, 2, 3}
+	var seen [][]float32
+	out := m.Generate(prompt, GenerateOptions{MaxTokens: 5, EOS: -1,
+		OnLogits: func(z []float32) { seen = append(seen, slices.Clone(z[:m.Config.VocabSize])) }})
+	if len(seen) != len(out) {
+		t.Fatalf("OnLogits called %d times for %d tokens", len(seen), len(out))
+	}
+	seq := slices.Clone(prompt)
+	V := m.Config.VocabSize
+	for i, z := range seen {
+		lg := m.Logits(autograd.NoGrad(), seq, 1, len(seq)).Value.Data[(len(seq)-1)*V:]
+		for j := range V {
+			if math.Abs(float64(z[j]-lg[j])) > 1e-4 {
+				t.Fatalf("step %d id %d: cached logit %g, full forward %g", i, j, z[j], lg[j])
+			}
+		}
+		seq = append(seq, out[i])
+	}
+}
