@@ -38,6 +38,55 @@ func LogitLens(m *gpt.Model, ids []int) *Lens {
 	return lens
 }
 
+// Ranked is one token of a ranking: its id and probability.
+type Ranked struct {
+	ID int
+	P  float64
+}
+
+// LensTop is the logit lens reduced to its top k tokens: out[l][t] are the k
+// most probable ids (ties to the lower id) of LogitLens(m, ids).Probs[l][t],
+// with their probabilities. It keeps only k numbers per layer and position,
+// so it suits large vocabularies, where LogitLens's [Layers+1][T][V] would not.
+func LensTop(m *gpt.Model, ids []int, k int) [][][]Ranked {
+	g := autograd.NoGrad()
+	out := m.Forward(g, ids, 1, len(ids), gpt.ForwardOptions{CaptureResiduals: true, SkipLogits: true})
+	V := m.Config.VocabSize
+	tops := make([][][]Ranked, len(out.Residuals))
+	for l, r := range out.Residuals {
+		p := tensor.Softmax(m.LogitLens(g, r).Value, -1)
+		tops[l] = make([][]Ranked, len(ids))
+		for t := range ids {
+			tops[l][t] = topK(p.Data[t*V:(t+1)*V], k)
+		}
+		g.Reset()
+	}
+	return tops
+}
+
+// topK returns the k largest entries of p, largest first, ties to the lower
+// index: the first k of a stable sort by descending p, as Top.
+func topK(p []float32, k int) []Ranked {
+	best := make([]Ranked, 0, k+1)
+	for i, v := range p {
+		x := float64(v)
+		if len(best) == k && x <= best[k-1].P {
+			continue
+		}
+		j := len(best)
+		for j > 0 && best[j-1].P < x {
+			j--
+		}
+		best = append(best, Ranked{})
+		copy(best[j+1:], best[j:])
+		best[j] = Ranked{i, x}
+		if len(best) > k {
+			best = best[:k]
+		}
+	}
+	return best
+}
+
 // rows cuts flat float32 data into n rows of width c as float64.
 func rows(data []float32, n, c int) [][]float64 {
 	out := make([][]float64, n)

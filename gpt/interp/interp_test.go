@@ -214,3 +214,34 @@ func TestAblateHead(t *testing.T) {
 		t.Error("ablating a head left the logits unchanged")
 	}
 }
+
+// TestLensTop: LensTop's tokens and probabilities are Top of LogitLens.
+func TestLensTop(t *testing.T) {
+	for _, k := range []int{1, 3, 8, 20} {
+		m := tinyModel(gpt.PosLearned)
+		ids := []int{1, 2, 3, 1, 2, 3, 4, 5}
+		lens := LogitLens(m, ids)
+		tops := LensTop(m, ids, k)
+		if len(tops) != len(lens.Probs) {
+			t.Fatalf("k=%d: %d layers, want %d", k, len(tops), len(lens.Probs))
+		}
+		for l := range tops {
+			for pos := range ids {
+				want := Top(lens.Probs[l][pos], k)
+				got := tops[l][pos]
+				if len(got) != len(want) {
+					t.Fatalf("k=%d layer %d pos %d: %d tokens, want %d", k, l, pos, len(got), len(want))
+				}
+				for i := range want {
+					if got[i].ID != want[i] || got[i].P != lens.Probs[l][pos][want[i]] {
+						t.Errorf("k=%d layer %d pos %d rank %d: %+v, want id %d p %g", k, l, pos, i, got[i], want[i], lens.Probs[l][pos][want[i]])
+					}
+				}
+			}
+		}
+	}
+	// Ties go to the lower id, as Top.
+	if got := topK([]float32{0.25, 0.5, 0.25, 0.5}, 3); got[0].ID != 1 || got[1].ID != 3 || got[2].ID != 0 {
+		t.Errorf("topK with ties = %+v, want ids 1, 3, 0", got)
+	}
+}
