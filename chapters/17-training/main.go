@@ -7,7 +7,12 @@
 // trains on. The program first checks that accumulation is exact, then
 // trains, prints the metrics, draws the curves and samples before and after.
 //
-//	go run ./chapters/17-training [-steps 500] [-batch 8] [-accum 2] [-out out/17-training]
+// It ends by measuring what the sample is made of: the share of its words
+// that are words of the corpus, and the validation loss beside that of the
+// shipped story base (testdata/bases/story, trained by the same loop for
+// about 15 minutes), read on the same validation stories.
+//
+//	go run ./chapters/17-training [-steps 1000] [-batch 8] [-accum 2] [-out out/17-training]
 package main
 
 import (
@@ -22,6 +27,7 @@ import (
 	"transformers/autograd"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/show"
+	"transformers/chapters/internal/storybase"
 	"transformers/gpt"
 	"transformers/gpt/corpus"
 	"transformers/gpt/tokenizer"
@@ -38,22 +44,23 @@ func main() {
 
 func run(w io.Writer, args []string) error {
 	fs, seed, out := part2.Flags("17-training")
-	tc := train.Config{Steps: 500, Batch: 8, Accum: 2, SeqLen: 64, LR: 3e-3, MinLR: 3e-4, Warmup: 40,
-		WeightDecay: 0.1, Clip: 1, EvalEvery: 50, EvalBatches: 8, CheckpointEvery: 0, LogEvery: 50}
+	tc := train.Config{Steps: 1000, Batch: 8, Accum: 2, SeqLen: 128, LR: 3e-3, MinLR: 3e-4, Warmup: 40,
+		WeightDecay: 0.1, Clip: 1, EvalEvery: 100, EvalBatches: 8, CheckpointEvery: 0, LogEvery: 100}
 	fs.IntVar(&tc.Steps, "steps", tc.Steps, "optimizer updates")
 	fs.IntVar(&tc.Batch, "batch", tc.Batch, "sequences per micro-batch")
 	fs.IntVar(&tc.Accum, "accum", tc.Accum, "micro-batches per update (gradient accumulation)")
 	fs.IntVar(&tc.Warmup, "warmup", tc.Warmup, "linear warm-up steps")
 	fs.IntVar(&tc.EvalEvery, "eval-every", tc.EvalEvery, "steps between validation passes")
 	fs.Float64Var(&tc.LR, "lr", tc.LR, "peak learning rate")
-	corpusBytes := fs.Int("corpus-bytes", 200_000, "size of the built-in corpus")
-	layers := fs.Int("layers", 2, "transformer blocks")
-	dModel := fs.Int("d-model", 64, "residual width (4 heads)")
+	corpusBytes := fs.Int("corpus-bytes", storybase.Default().CorpusBytes, "size of the built-in corpus")
+	layers := fs.Int("layers", 3, "transformer blocks")
+	dModel := fs.Int("d-model", 128, "residual width (4 heads)")
+	sampleChars := fs.Int("sample-chars", 500, "characters in the final sample whose words are checked against the corpus")
 	fs.SetOutput(w)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := part2.Positive("corpus-bytes", *corpusBytes, "layers", *layers, "d-model", *dModel); err != nil {
+	if err := part2.Positive("corpus-bytes", *corpusBytes, "layers", *layers, "d-model", *dModel, "sample-chars", *sampleChars); err != nil {
 		return err
 	}
 	if *dModel%4 != 0 {
@@ -146,7 +153,92 @@ func run(w io.Writer, args []string) error {
 
 	show.Heading(w, "After training: a sample at temperature 0.8")
 	fmt.Fprintf(w, "%q\n", sample(m, data.Tok, *seed))
+
+	show.Heading(w, fmt.Sprintf("Does it write words? %d characters at temperature 0.8, word by word against the corpus", *sampleChars))
+	long := longSample(m, data.Tok, *sampleChars, *seed)
+	known, total, unknown := WordRate(long, CorpusWords(data.Text))
+	fmt.Fprintf(w, "%s\n\n", long)
+	fmt.Fprintf(w, "%d of %d whitespace-separated words are words of the corpus: %.1f%%\n", known, total, 100*float64(known)/float64(max(1, total)))
+	if len(unknown) > 0 {
+		fmt.Fprintf(w, "not in the corpus: %q\n", unknown[:min(12, len(unknown))])
+	}
+	return compareBase(w, tr, final, elapsed, data)
+}
+
+// compareBase prints this run's validation loss beside the shipped story
+// base's on the same validation windows (when the base is present and reads
+// the same alphabet).
+func compareBase(w io.Writer, tr *train.Trainer, final float64, elapsed time.Duration, data part2.Data) error {
+	show.Heading(w, "Against the shipped base, on the same validation windows")
+	base, _, tok, man, err := storybase.Load()
+	if err != nil {
+		fmt.Fprintf(w, "no shipped base to compare with: %v\n", err)
+		return nil
+	}
+	if string(tok.Runes()) != string(data.Tok.(*tokenizer.Char).Runes()) || base.Config.Context < tr.Cfg.SeqLen {
+		fmt.Fprintln(w, "the shipped base reads another alphabet or a shorter context; run with the default -corpus-bytes to compare")
+		return nil
+	}
+	bt, err := train.New(base, tr.TrainIDs, tr.ValIDs, tr.Cfg)
+	if err != nil {
+		return err
+	}
+	show.Table(w, []string{"model", "parameters", "updates", "training time", "val loss (nats/char)"}, [][]string{
+		{"this run", fmt.Sprint(tr.Model.ParamCount().Total), fmt.Sprint(tr.Step), fmt.Sprintf("%.0f s", elapsed.Seconds()), show.Num(final, 4)},
+		{"shipped base (" + storybase.Name + ")", fmt.Sprint(man.Params), fmt.Sprint(man.Steps), fmt.Sprintf("%.0f s", man.WallSeconds), show.Num(bt.Evaluate(), 4)},
+	})
+	fmt.Fprintf(w, "the base was made by %q (seed %d, %d tokens seen)\n", man.Command, man.Seed, man.Tokens)
 	return nil
+}
+
+// CorpusWords returns the set of whitespace-separated words of text, each
+// trimmed of surrounding punctuation and quotes.
+func CorpusWords(text string) map[string]bool {
+	set := map[string]bool{}
+	for _, f := range strings.Fields(text) {
+		if f = trimWord(f); f != "" {
+			set[f] = true
+		}
+	}
+	return set
+}
+
+func trimWord(f string) string { return strings.Trim(f, `.,!?;:"`) }
+
+// WordRate counts the whitespace-separated words of s (trimmed as
+// CorpusWords does; pure punctuation is skipped) and how many are in set,
+// and lists the others in order.
+func WordRate(s string, set map[string]bool) (known, total int, unknown []string) {
+	for _, f := range strings.Fields(s) {
+		f = trimWord(f)
+		if f == "" {
+			continue
+		}
+		total++
+		if set[f] {
+			known++
+		} else {
+			unknown = append(unknown, f)
+		}
+	}
+	return known, total, unknown
+}
+
+// longSample generates n characters at temperature 0.8 from <|eos|>, story
+// after story (each <|eos|> printed as a line break), cut at n characters.
+func longSample(m *gpt.Model, tk tokenizer.Tokenizer, n int, seed uint64) string {
+	ids := m.Generate([]int{tokenizer.EOSID}, gpt.GenerateOptions{SampleOptions: gpt.SampleOptions{Temperature: 0.8},
+		MaxTokens: n + 40, EOS: -1, Rng: part2.Rng(seed, 8)})
+	var b strings.Builder
+	for _, id := range ids {
+		if id == tokenizer.EOSID {
+			b.WriteString("\n")
+		} else {
+			b.WriteString(tk.Decode([]int{id}))
+		}
+	}
+	r := []rune(strings.TrimSpace(b.String()))
+	return string(r[:min(n, len(r))])
 }
 
 // window draws B random windows of T+1 tokens: inputs and next-token targets.

@@ -11,7 +11,7 @@ import (
 
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, []string{"-steps", "12", "-batch", "4", "-warmup", "3", "-eval-every", "6", "-corpus-bytes", "20000", "-d-model", "32", "-layers", "1"}, "loss.png")
-	golden.Contains(t, out, "Gradient accumulation is exact", "Before training: a sample", "After training: a sample", "model.safetensors")
+	golden.Contains(t, out, "Gradient accumulation is exact", "Before training: a sample", "After training: a sample", "model.safetensors", "whitespace-separated words are words of the corpus", "Against the shipped base")
 	m := regexp.MustCompile(`max \|gradient difference\| over \d+ numbers: ([\d.e+-]+)`).FindSubmatch(out)
 	if m == nil {
 		t.Fatal("no accumulation line")
@@ -29,4 +29,23 @@ func TestRun(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	part2test.BadFlags(t, run, []string{"-steps", "0"}, []string{"-d-model", "30"}, []string{"-lr", "-1"}, []string{"-accum", "0"})
+}
+
+func TestWordRate(t *testing.T) {
+	set := CorpusWords(`One day, Mia met Tom. "Where do you live?" asked Mia's dog.`)
+	cases := []struct {
+		sample       string
+		known, total int
+	}{
+		{"One day, Mia met Tom.", 5, 5},
+		{`"Where do you lave?" asked Mia's`, 5, 6},
+		{"Mia's dgo met . Tom", 3, 4},
+		{"", 0, 0},
+	}
+	for _, c := range cases {
+		k, n, _ := WordRate(c.sample, set)
+		if k != c.known || n != c.total {
+			t.Errorf("WordRate(%q) = %d of %d, want %d of %d", c.sample, k, n, c.known, c.total)
+		}
+	}
 }
