@@ -31,7 +31,9 @@ type recipe struct {
 func recipes() map[string]recipe {
 	return map[string]recipe{
 		storybase.Name: {
-			build:  func(w io.Writer, dir string) (bases.Manifest, error) { return storybase.Build(w, storybase.Default(), dir) },
+			build: func(w io.Writer, dir string) (bases.Manifest, error) {
+				return storybase.Build(w, storybase.Default(), dir)
+			},
 			verify: storybase.VerifyPrefix,
 		},
 	}

@@ -38,16 +38,16 @@ type Point struct {
 
 // Manifest records how a shipped base was made.
 type Manifest struct {
-	Name        string            `json:"name"`        // "story"
-	File        string            `json:"file"`        // weights file, relative to the manifest
-	About       string            `json:"about"`       // one line for readers
-	Command     string            `json:"command"`     // the exact command that rebuilds it
-	Seed        uint64            `json:"seed"`        // the recipe's seed
-	Steps       int               `json:"steps"`       // optimiser updates
-	Tokens      int64             `json:"tokens"`      // training tokens (or samples) seen
-	Params      int               `json:"params"`      // parameters in the file
-	TrainLoss   float64           `json:"train_loss"`  // mean training loss of the last logged steps
-	ValLoss     float64           `json:"val_loss"`    // held-out loss at the end
+	Name        string            `json:"name"`       // "story"
+	File        string            `json:"file"`       // weights file, relative to the manifest
+	About       string            `json:"about"`      // one line for readers
+	Command     string            `json:"command"`    // the exact command that rebuilds it
+	Seed        uint64            `json:"seed"`       // the recipe's seed
+	Steps       int               `json:"steps"`      // optimiser updates
+	Tokens      int64             `json:"tokens"`     // training tokens (or samples) seen
+	Params      int               `json:"params"`     // parameters in the file
+	TrainLoss   float64           `json:"train_loss"` // mean training loss of the last logged steps
+	ValLoss     float64           `json:"val_loss"`   // held-out loss at the end
 	WallSeconds float64           `json:"wall_seconds"`
 	Machine     string            `json:"machine"` // GOOS/GOARCH, cores and kernel the run used
 	Settings    map[string]string `json:"settings"`

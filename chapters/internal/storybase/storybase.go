@@ -147,8 +147,8 @@ func Build(w io.Writer, r Recipe, dir string) (bases.Manifest, error) {
 	rb, _ := json.Marshal(r)
 	m := bases.Manifest{
 		Name: Name, File: "model.safetensors", Command: Rebuild,
-		About:   "character-level GPT pre-trained on the built-in story corpus alone (no chat data); the base of chapters 17 and 20–24",
-		Seed:    r.Seed, Steps: r.Steps, Tokens: int64(r.Steps) * int64(r.Batch*r.Context), Params: tr.Model.ParamCount().Total,
+		About: "character-level GPT pre-trained on the built-in story corpus alone (no chat data); the base of chapters 17 and 20–24",
+		Seed:  r.Seed, Steps: r.Steps, Tokens: int64(r.Steps) * int64(r.Batch*r.Context), Params: tr.Model.ParamCount().Total,
 		TrainLoss: trainLoss / float64(k), ValLoss: *last.ValLoss, WallSeconds: wall.Seconds(),
 		Machine:  fmt.Sprintf("%s/%s, GOMAXPROCS %d, %s", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.Version()),
 		Settings: map[string]string{"recipe": string(rb)},
