@@ -312,3 +312,49 @@ func LengthBiased(prefs []Preference) []Preference {
 	}
 	return out
 }
+
+// Drills returns practice examples for the two skills that are algorithms
+// rather than facts, to add to the training side only: nReverse reversals of
+// made-up lower-case words (3 to 9 letters, none a word of the world, so no
+// held-out reversal is ever shown) and nCount counting tasks over world
+// words whose prompts differ from every prompt in avoid (the held-out set).
+// Their groups start with "drill|".
+func Drills(w *corpus.World, nReverse, nCount int, avoid []Example, rng *rand.Rand) []Example {
+	skip := map[string]bool{}
+	for _, e := range avoid {
+		skip[e.Prompt] = true
+	}
+	for _, word := range Words(w) {
+		skip["word|"+word] = true
+	}
+	var out []Example
+	for len(out) < nReverse {
+		b := make([]byte, 3+rng.IntN(7))
+		for i := range b {
+			b[i] = byte('a' + rng.IntN(26))
+		}
+		word := string(b)
+		if skip["word|"+word] {
+			continue
+		}
+		skip["word|"+word] = true
+		out = append(out, Example{Task: TaskReverse, Prompt: fmt.Sprintf("Spell %s backwards.", word),
+			Answer: Reverse(word), Group: "drill|reverse|" + word})
+	}
+	words := Words(w)
+	for n := 0; n < nCount; {
+		k := 2 + rng.IntN(5)
+		list := make([]string, k)
+		for i := range list {
+			list[i] = words[rng.IntN(len(words))]
+		}
+		p := "Count the words: " + strings.Join(list, " ") + "."
+		if skip[p] {
+			continue
+		}
+		skip[p] = true
+		out = append(out, Example{Task: TaskCount, Prompt: p, Answer: corpus.NumberWord(k), Group: "drill|count|" + p})
+		n++
+	}
+	return out
+}

@@ -278,3 +278,33 @@ func TestSplitKeepsFactsTogether(t *testing.T) {
 		t.Error("no question held out")
 	}
 }
+
+func TestDrillsNeverShowAHeldOutPrompt(t *testing.T) {
+	w := corpus.NewWorld(corpus.DefaultSeed)
+	_, held := Split(Instructions(w, 80, rng(1)), 0.2)
+	ds := Drills(w, 300, 600, held, rng(2))
+	if len(ds) != 900 {
+		t.Fatalf("%d drills, want 900", len(ds))
+	}
+	words := map[string]bool{}
+	for _, wd := range Words(w) {
+		words[wd] = true
+	}
+	heldPrompts := map[string]bool{}
+	for _, e := range held {
+		heldPrompts[e.Prompt] = true
+	}
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if heldPrompts[d.Prompt] || seen[d.Prompt] {
+			t.Errorf("drill %q repeats a held-out or earlier prompt", d.Prompt)
+		}
+		seen[d.Prompt] = true
+		if d.Task == TaskReverse && words[Reverse(d.Answer)] {
+			t.Errorf("reversal drill %q uses a world word", d.Prompt)
+		}
+		if g := (Scorer{World: w}).Grade(d, d.Answer); !g.Correct {
+			t.Errorf("drill %q: its own answer %q is graded wrong", d.Prompt, d.Answer)
+		}
+	}
+}

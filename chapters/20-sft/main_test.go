@@ -10,7 +10,7 @@ import (
 )
 
 // tiny is a run of a few seconds: a small corpus, a few updates.
-var tiny = []string{"-corpus-bytes", "20000", "-base-steps", "6", "-sft-steps", "4", "-d-model", "16", "-layers", "1", "-held", "6"}
+var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "6", "-sft-steps", "4", "-d-model", "16", "-layers", "1", "-held", "6"}
 
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, tiny, "sft-loss.png")

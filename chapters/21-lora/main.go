@@ -81,9 +81,9 @@ func run(w io.Writer, args []string) error {
 
 	show.Heading(w, fmt.Sprintf("The same %d SFT steps, same data and order: full fine-tuning vs LoRA", c.SFTSteps))
 	full := base.Clone()
-	fullCfg := part3.SFTConfig(c.SFTSteps)
+	fullCfg := part3.SFTConfig(c.SFTSteps, c.SFTLR)
 	fullLog := finetune.TrainSFT(full, full.Parameters(), train, fullCfg, part3.Rng(*seed, 33))
-	loraCfg := part3.SFTConfig(c.SFTSteps)
+	loraCfg := part3.SFTConfig(c.SFTSteps, c.SFTLR)
 	loraCfg.LR, loraCfg.MinLR, loraCfg.WeightDecay = *loraLR, *loraLR/10, 0
 	loraLog := finetune.TrainSFT(lm, finetune.AdapterParams(adapters), train, loraCfg, part3.Rng(*seed, 33))
 	baseSum, _ := part3.Grade(base, wd, wd.Held)

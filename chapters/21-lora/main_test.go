@@ -9,7 +9,7 @@ import (
 	"transformers/chapters/internal/part2/part2test"
 )
 
-var tiny = []string{"-corpus-bytes", "20000", "-base-steps", "4", "-sft-steps", "3", "-d-model", "16", "-layers", "1", "-held", "4", "-rank", "2"}
+var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "4", "-sft-steps", "3", "-d-model", "16", "-layers", "1", "-held", "4", "-rank", "2"}
 
 // number returns the number after pattern's group in out.
 func number(t *testing.T, out []byte, pattern string) float64 {

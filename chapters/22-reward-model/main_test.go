@@ -9,7 +9,7 @@ import (
 	"transformers/chapters/internal/part2/part2test"
 )
 
-var tiny = []string{"-corpus-bytes", "20000", "-base-steps", "4", "-sft-steps", "2", "-d-model", "16", "-layers", "1", "-held", "4", "-rm-steps", "3"}
+var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "4", "-sft-steps", "2", "-d-model", "16", "-layers", "1", "-held", "4", "-rm-steps", "3"}
 
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, tiny, "reward-model.png")

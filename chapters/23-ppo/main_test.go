@@ -9,7 +9,7 @@ import (
 	"transformers/chapters/internal/part2/part2test"
 )
 
-var tiny = []string{"-corpus-bytes", "20000", "-base-steps", "3", "-sft-steps", "2", "-d-model", "16", "-layers", "1", "-held", "3", "-rm-steps", "2", "-updates", "2", "-log-every", "1"}
+var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "3", "-sft-steps", "2", "-d-model", "16", "-layers", "1", "-held", "3", "-rm-steps", "2", "-updates", "2", "-log-every", "1"}
 
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, tiny, "ppo.png", "reward-hacking.png")

@@ -231,3 +231,12 @@ func List(root string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ReadManifestOf reads the manifest of the shipped base called name.
+func ReadManifestOf(name string) (Manifest, error) {
+	dir, err := Dir(name)
+	if err != nil {
+		return Manifest{}, err
+	}
+	return ReadManifest(dir)
+}

@@ -15,11 +15,12 @@ import (
 	"time"
 
 	"transformers/chapters/internal/part2"
+	"transformers/chapters/internal/storybase"
 	"transformers/finetune"
 	"transformers/gpt"
 	"transformers/gpt/corpus"
 	"transformers/gpt/tokenizer"
-	"transformers/gpt/train"
+	"transformers/nn/bases"
 	"transformers/nn/safetensors"
 	"transformers/tensor"
 )
@@ -39,11 +40,18 @@ type Config struct {
 	Layers      int // transformer blocks
 	SFTSteps    int // supervised fine-tuning updates
 	Held        int // held-out prompts graded (0: all)
+	SFTLR       float64 // peak learning rate of SFT
+	Drills      int     // made-up reversal and extra counting examples added to training (each)
+	FromScratch bool
 }
 
 // AddFlags binds the shared settings to fs with their defaults.
 func AddFlags(fs *flag.FlagSet) *Config {
-	c := &Config{CorpusBytes: 120_000, BaseSteps: 1000, DModel: 128, Layers: 2, SFTSteps: 200, Held: 60}
+	r := storybase.Default()
+	c := &Config{CorpusBytes: r.CorpusBytes, BaseSteps: r.Steps, DModel: r.DModel, Layers: r.Layers, SFTSteps: 200, SFTLR: 2e-4, Drills: 0, Held: 60}
+	fs.IntVar(&c.Drills, "drills", c.Drills, "reversals of made-up words and extra counting tasks added to the SFT training data (each; never a held-out prompt)")
+	fs.Float64Var(&c.SFTLR, "sft-lr", c.SFTLR, "peak learning rate of supervised fine-tuning")
+	fs.BoolVar(&c.FromScratch, "from-scratch", false, "pre-train the base here instead of loading the shipped one (-corpus-bytes, -base-steps, -d-model, -layers set its size)")
 	fs.IntVar(&c.CorpusBytes, "corpus-bytes", c.CorpusBytes, "size of the built-in corpus the base model learns")
 	fs.IntVar(&c.BaseSteps, "base-steps", c.BaseSteps, "pre-training updates of the base model")
 	fs.IntVar(&c.DModel, "d-model", c.DModel, "residual width of the base model (4 heads)")
@@ -58,8 +66,17 @@ func (c Config) Validate() error {
 	if err := part2.Positive("corpus-bytes", c.CorpusBytes, "base-steps", c.BaseSteps, "d-model", c.DModel, "layers", c.Layers, "sft-steps", c.SFTSteps); err != nil {
 		return err
 	}
+	if err := c.Recipe(1).Validate(); err != nil {
+		return err
+	}
 	if c.DModel%4 != 0 {
 		return fmt.Errorf("-d-model %d must be divisible by the 4 heads", c.DModel)
+	}
+	if c.Drills < 0 {
+		return fmt.Errorf("-drills %d: must be at least 0", c.Drills)
+	}
+	if !(c.SFTLR > 0) {
+		return fmt.Errorf("-sft-lr %g: must be positive", c.SFTLR)
 	}
 	if c.Held < 0 {
 		return fmt.Errorf("-held %d: must be at least 0", c.Held)
@@ -94,6 +111,7 @@ func NewWorld(c Config, seed uint64) World {
 	trainText, _ := corpus.Split(text, corpus.DefaultValFraction)
 	exs := finetune.Instructions(w, 80, part2.Rng(seed, 31))
 	tr, held := finetune.Split(exs, HeldFraction)
+	tr = append(tr, finetune.Drills(w, c.Drills, c.Drills, held, part2.Rng(seed, 34))...)
 	if c.Held > 0 && c.Held < len(held) {
 		rng := part2.Rng(seed, 32)
 		rng.Shuffle(len(held), func(i, j int) { held[i], held[j] = held[j], held[i] })
@@ -106,11 +124,16 @@ func NewWorld(c Config, seed uint64) World {
 func Dir(out string) string { return filepath.Join(filepath.Dir(filepath.Clean(out)), "part3") }
 
 func (c Config) baseKey(seed uint64) string {
+	if !c.FromScratch {
+		if man, err := bases.ReadManifestOf(storybase.Name); err == nil {
+			return "base shipped " + man.SHA256
+		}
+	}
 	return fmt.Sprintf("base corpus=%d steps=%d d=%d layers=%d ctx=%d seed=%d", c.CorpusBytes, c.BaseSteps, c.DModel, c.Layers, Context, seed)
 }
 
 func (c Config) sftKey(seed uint64) string {
-	return c.baseKey(seed) + fmt.Sprintf(" | sft steps=%d", c.SFTSteps)
+	return c.baseKey(seed) + fmt.Sprintf(" | sft steps=%d lr=%g drills=%d", c.SFTSteps, c.SFTLR, c.Drills)
 }
 
 // load returns the model cached at path if its settings are key.
@@ -125,49 +148,55 @@ func load(path, key string) *gpt.Model {
 	return m
 }
 
-// Base returns the base model: loaded from Dir(out)/base.safetensors when it
-// was made with the same settings, otherwise pre-trained on the corpus alone
-// (no chat data) with a progress line, then cached.
+// Base returns the base model. By default it is the shipped story base
+// (testdata/bases/story, verified against its manifest; see package
+// storybase). With -from-scratch it is pre-trained here by the same recipe
+// with the flags' sizes (the defaults rebuild the shipped base bit for bit,
+// in about 17 minutes), then cached under Dir(out) and reused while the
+// settings match.
 func Base(w io.Writer, c Config, wd World, seed uint64, out string) (*gpt.Model, error) {
+	if !c.FromScratch {
+		m, r, tok, man, err := storybase.Load()
+		if err != nil {
+			return nil, err
+		}
+		if string(tok.Runes()) != string(wd.Tok.(*tokenizer.Char).Runes()) || r.CorpusBytes != c.CorpusBytes {
+			return nil, fmt.Errorf("the shipped base read a %d-byte corpus; -corpus-bytes %d needs -from-scratch", r.CorpusBytes, c.CorpusBytes)
+		}
+		fmt.Fprintf(w, "base model: the shipped %s base, %d parameters (%d layers × d_model %d), pre-trained for %d updates (%d tokens, %.0f s): validation loss %.4f\n",
+			man.Name, man.Params, r.Layers, r.DModel, man.Steps, man.Tokens, man.WallSeconds, man.ValLoss)
+		fmt.Fprintf(w, "  sha256 %s verified; rebuild with %q or run with -from-scratch\n", man.SHA256[:16], man.Command)
+		return m, nil
+	}
 	path := filepath.Join(Dir(out), "base.safetensors")
 	key := c.baseKey(seed)
 	if m := load(path, key); m != nil {
 		fmt.Fprintf(w, "base model: loaded %s (%s)\n", path, key)
 		return m, nil
 	}
-	data := part2.LoadCorpus(c.CorpusBytes)
-	cfg := gpt.DefaultConfig(wd.Tok.VocabSize())
-	cfg.Context, cfg.Layers, cfg.Heads, cfg.DModel, cfg.DFF = Context, c.Layers, 4, c.DModel, 4*c.DModel
-	m := gpt.New(cfg, part2.Rng(seed, 30))
-	tc := train.Config{Steps: c.BaseSteps, Batch: 8, Accum: 1, SeqLen: 128, LR: 3e-3, MinLR: 3e-4, Warmup: min(30, c.BaseSteps/5),
-		WeightDecay: 0.1, Clip: 1, EvalEvery: 0, EvalBatches: 4, Seed: seed}
-	tr, err := train.New(m, data.Train, data.Val, tc)
+	r := c.Recipe(seed)
+	fmt.Fprintf(w, "base model: pre-training from scratch (%d updates; the shipped base's recipe takes about 17 minutes on 2 cores)\n", r.Steps)
+	tr, _, wall, err := storybase.Train(w, r)
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	tr.Progress = io.Discard
-	every := max(1, c.BaseSteps/4)
-	fmt.Fprintf(w, "base model: pre-training %d parameters on %d corpus tokens (%d updates of 8×128 tokens)\n", m.ParamCount().Total, len(data.Train), c.BaseSteps)
-	for s := every; ; s += every {
-		s = min(s, c.BaseSteps)
-		if err := tr.RunUntil(s); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(w, "  step %4d/%d  train loss %.3f  %.1f s\n", s, c.BaseSteps, tr.History[len(tr.History)-1].Loss, time.Since(t0).Seconds())
-		if s == c.BaseSteps {
-			break
-		}
-	}
-	fmt.Fprintf(w, "  validation loss %.3f\n", tr.Evaluate())
+	fmt.Fprintf(w, "  validation loss %.4f after %.0f s\n", tr.Evaluate(), wall.Seconds())
 	if err := os.MkdirAll(Dir(out), 0o755); err != nil {
 		return nil, err
 	}
-	if err := m.Save(path, map[string]string{MetaKey: key}); err != nil {
+	if err := tr.Model.Save(path, map[string]string{MetaKey: key}); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(w, "  cached %s\n", path)
-	return m, nil
+	return tr.Model, nil
+}
+
+// Recipe is the story-base recipe with the flags' sizes and seed.
+func (c Config) Recipe(seed uint64) storybase.Recipe {
+	r := storybase.Default()
+	r.CorpusBytes, r.Steps, r.DModel, r.Layers, r.Seed = c.CorpusBytes, c.BaseSteps, c.DModel, c.Layers, seed
+	r.Warmup = min(r.Warmup, max(1, c.BaseSteps/5))
+	return r
 }
 
 // Conversations renders every example as a chat with its gold answer.
@@ -179,9 +208,10 @@ func Conversations(tok tokenizer.Tokenizer, exs []finetune.Example) []finetune.R
 	return rs
 }
 
-// SFTConfig is the fine-tuning run of chapter 20 for steps updates.
-func SFTConfig(steps int) finetune.SFTConfig {
-	return finetune.SFTConfig{Steps: steps, BatchSize: 16, MicroBatch: 16, LR: 2e-3, MinLR: 2e-4,
+// SFTConfig is the fine-tuning run of chapter 20 for steps updates at peak
+// learning rate lr (decaying to lr/10).
+func SFTConfig(steps int, lr float64) finetune.SFTConfig {
+	return finetune.SFTConfig{Steps: steps, BatchSize: 16, MicroBatch: 16, LR: lr, MinLR: lr / 10,
 		Warmup: min(10, steps/5), WeightDecay: 0.01, ClipNorm: 1, MaxLen: Context - 1}
 }
 
@@ -200,7 +230,7 @@ func SFT(w io.Writer, c Config, wd World, base *gpt.Model, seed uint64, out stri
 	m := base.Clone()
 	t0 := time.Now()
 	every := max(1, c.SFTSteps/5)
-	cfg := SFTConfig(c.SFTSteps)
+	cfg := SFTConfig(c.SFTSteps, c.SFTLR)
 	cfg.Log = func(s finetune.SFTStep) {
 		if (s.Step+1)%every == 0 || s.Step+1 == c.SFTSteps {
 			fmt.Fprintf(w, "  SFT step %4d/%d  masked loss %.3f  %.1f s\n", s.Step+1, c.SFTSteps, s.Loss, time.Since(t0).Seconds())

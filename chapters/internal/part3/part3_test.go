@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"transformers/chapters/internal/part2"
+	"transformers/chapters/internal/storybase"
 )
 
 func tinyConfig() Config {
-	return Config{CorpusBytes: 20000, BaseSteps: 3, DModel: 16, Layers: 1, SFTSteps: 2, Held: 5}
+	return Config{CorpusBytes: 20000, BaseSteps: 3, DModel: 16, Layers: 1, SFTSteps: 2, SFTLR: 1e-3, Held: 5, FromScratch: true}
 }
 
 // The base and SFT models are cached and reused only with the same settings.
@@ -85,6 +86,8 @@ func TestValidate(t *testing.T) {
 		{CorpusBytes: 20000, BaseSteps: 1, DModel: 18, Layers: 1, SFTSteps: 1},
 		{CorpusBytes: 100, BaseSteps: 1, DModel: 16, Layers: 1, SFTSteps: 1},
 		{CorpusBytes: 20000, BaseSteps: 1, DModel: 16, Layers: 1, SFTSteps: 1, Held: -1},
+		{CorpusBytes: 20000, BaseSteps: 1, DModel: 16, Layers: 1, SFTSteps: 1, SFTLR: 0},
+		{CorpusBytes: 20000, BaseSteps: 1, DModel: 16, Layers: 1, SFTSteps: 1, SFTLR: 1e-3, Drills: -1},
 	} {
 		if c.Validate() == nil {
 			t.Errorf("%+v: no error", c)
@@ -92,5 +95,27 @@ func TestValidate(t *testing.T) {
 	}
 	if err := tinyConfig().Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// Without -from-scratch the chapters stand on the shipped story base,
+// verified against its manifest; a corpus size it was not trained on is
+// refused with the way out.
+func TestShippedBase(t *testing.T) {
+	r := storybase.Default()
+	c := Config{CorpusBytes: r.CorpusBytes, BaseSteps: r.Steps, DModel: r.DModel, Layers: r.Layers, SFTSteps: 1, SFTLR: 1e-3, Held: 5}
+	wd := NewWorld(c, 1)
+	var b bytes.Buffer
+	m, err := Base(&b, c, wd, 1, filepath.Join(t.TempDir(), "20-sft"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "sha256") || m.Config.DModel != r.DModel || m.Config.VocabSize != wd.Tok.VocabSize() {
+		t.Errorf("shipped base: d_model %d vocab %d, printed:\n%s", m.Config.DModel, m.Config.VocabSize, b.String())
+	}
+	small := tinyConfig()
+	small.FromScratch = false
+	if _, err := Base(&b, small, NewWorld(small, 1), 1, t.TempDir()); err == nil || !strings.Contains(err.Error(), "-from-scratch") {
+		t.Errorf("a 20000-byte corpus with the shipped base: %v", err)
 	}
 }
