@@ -34,12 +34,12 @@ const HeldFraction = 0.2
 
 // Config is the base model and the SFT run every chapter of Part 3 shares.
 type Config struct {
-	CorpusBytes int // size of the built-in corpus the base learns
-	BaseSteps   int // pre-training updates
-	DModel      int // residual width (4 heads)
-	Layers      int // transformer blocks
-	SFTSteps    int // supervised fine-tuning updates
-	Held        int // held-out prompts graded (0: all)
+	CorpusBytes int     // size of the built-in corpus the base learns
+	BaseSteps   int     // pre-training updates
+	DModel      int     // residual width (4 heads)
+	Layers      int     // transformer blocks
+	SFTSteps    int     // supervised fine-tuning updates
+	Held        int     // held-out prompts graded (0: all)
 	SFTLR       float64 // peak learning rate of SFT
 	Drills      int     // made-up reversal and extra counting examples added to training (each)
 	FromScratch bool
