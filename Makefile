@@ -2,7 +2,7 @@
 GO ?= go
 CHAPTERS := $(sort $(wildcard chapters/[0-9]*))
 
-.PHONY: test vet fmt chapters bench ci
+.PHONY: test vet fmt chapters bench ci bases verify-bases
 
 test:
 	$(GO) test ./...
@@ -23,3 +23,12 @@ bench:
 
 ci:
 	bash .ci/run
+
+# Rebuilds every shipped base under testdata/bases (tens of minutes on 2 cores).
+bases:
+	$(GO) run ./chapters/bases -name story
+
+# Checks each shipped base's sha256 and re-runs the first logged updates of
+# its recipe, comparing the losses with its manifest bit for bit.
+verify-bases:
+	$(GO) run ./chapters/bases -verify
