@@ -39,7 +39,7 @@ func run(w io.Writer, args []string) error {
 	c := part3.AddFlags(fs)
 	rank := fs.Int("rank", 4, "LoRA rank r")
 	alpha := fs.Float64("alpha", 8, "LoRA α (the update is scaled by α/r)")
-	loraLR := fs.Float64("lora-lr", 2e-2, "peak learning rate of the adapters")
+	loraLR := fs.Float64("lora-lr", 2e-3, "peak learning rate of the adapters")
 	fs.SetOutput(w)
 	if err := fs.Parse(args); err != nil {
 		return err

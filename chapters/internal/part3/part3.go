@@ -290,9 +290,12 @@ func fits(wd World, prefs []finetune.Preference) []finetune.Preference {
 	return out
 }
 
+// RMLR is the reward model's learning rate.
+const RMLR = 1e-4
+
 // RMConfig is the reward model's training run for steps updates.
 func RMConfig(steps int) finetune.PairTrainConfig {
-	return finetune.PairTrainConfig{Steps: steps, BatchSize: 16, LR: 1e-3, WeightDecay: 0.01, ClipNorm: 1}
+	return finetune.PairTrainConfig{Steps: steps, BatchSize: 16, LR: RMLR, WeightDecay: 0.01, ClipNorm: 1}
 }
 
 // TrainRM trains a reward model initialised from a copy of sft (as in
@@ -405,7 +408,7 @@ func RewardModel(w io.Writer, c Config, wd World, sft *gpt.Model, seed uint64, o
 		name, file, prefs = "length-biased RM", "rm-length.safetensors", finetune.LengthBiased(prefs)
 	}
 	path := filepath.Join(Dir(out), file)
-	key := c.sftKey(seed) + fmt.Sprintf(" | %s steps=%d", name, steps)
+	key := c.sftKey(seed) + fmt.Sprintf(" | %s steps=%d lr=%g", name, steps, RMLR)
 	rm := finetune.NewRewardModel(sft.Clone(), Rng(seed, 52))
 	if ts, meta, err := safetensors.Read(path); err == nil && meta[MetaKey] == key && !force {
 		ok := true
