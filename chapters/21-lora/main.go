@@ -8,7 +8,7 @@
 // then it merges the adapters into the weights, unmerges them, and saves and
 // reloads them alone.
 //
-//	go run ./chapters/21-lora [-rank 4] [-alpha 8] [-lora-lr 2e-2] [-sft-steps 200] [-out out/21-lora]
+//	go run ./chapters/21-lora [-rank 4] [-alpha 8] [-lora-lr 2e-3] [-sft-steps 200] [-out out/21-lora]
 package main
 
 import (
