@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"transformers/nn/safetensors"
 )
 
 // Folder is where the shipped bases live, relative to the module root.
@@ -162,7 +164,10 @@ func Finish(dir string, m Manifest) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	return m, writeAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
+	if err := safetensors.WriteFileAtomic(filepath.Join(dir, ManifestFile), append(b, '\n')); err != nil {
+		return m, fmt.Errorf("bases: %w", err)
+	}
+	return m, nil
 }
 
 // Matches compares a re-run's curve with the manifest's first points and
@@ -182,34 +187,6 @@ func Matches(want, got []Point) error {
 }
 
 func fmtLoss(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-
-func writeAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("bases: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("bases: %s: %w", path, err)
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
 
 // List returns the names of every folder under root/testdata/bases that has
 // a manifest, sorted.

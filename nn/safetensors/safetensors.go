@@ -82,7 +82,7 @@ func WriteAs(path string, tensors map[string]*tensor.Tensor, metadata map[string
 	if err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	if err := writeAtomic(path, b); err != nil {
+	if err := WriteFileAtomic(path, b); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return nil
@@ -155,9 +155,10 @@ func Encode(tensors map[string]*tensor.Tensor, metadata map[string]string, dtype
 	return out, nil
 }
 
-// writeAtomic writes b to path so that a reader sees either the old file or
-// the complete new one, never a partial write, even across a crash.
-func writeAtomic(path string, b []byte) (err error) {
+// WriteFileAtomic writes b to path so that a reader sees either the old file
+// or the complete new one, never a partial write, even across a crash: a
+// temporary file in the same folder, fsync, rename, fsync of the folder.
+func WriteFileAtomic(path string, b []byte) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
