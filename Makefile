@@ -2,7 +2,7 @@
 GO ?= go
 CHAPTERS := $(sort $(wildcard chapters/[0-9]*))
 
-.PHONY: test vet fmt chapters bench ci bases verify-bases
+.PHONY: test vet fmt chapters bench ci bases verify-bases browser-test explore
 
 test:
 	$(GO) test ./...
@@ -32,3 +32,12 @@ bases:
 # its recipe, comparing the losses with its manifest bit for bit.
 verify-bases:
 	$(GO) run ./chapters/bases -verify
+
+# Serves the explorer page for the shipped story base on 127.0.0.1:8080.
+explore:
+	$(GO) run ./cmd/explore
+
+# Loads the explorer page in headless Chromium (installed if missing) and
+# checks what it rendered against the JSON API; prints the screenshot path.
+browser-test:
+	bash scripts/browser-test.sh

@@ -21,6 +21,11 @@ import (
 // documents ended with <|eos|> ("true" or "false").
 const MetaEOS = "documents_end_with_eos"
 
+// MetaCharRunes is the checkpoint metadata key holding a character-level
+// tokenizer's vocabulary (its runes in id order, as one string): a
+// checkpoint that carries it needs no tokenizer.json.
+const MetaCharRunes = "char_runes"
+
 // Kinds of model directory Load recognises.
 const (
 	KindCheckpoint  = "checkpoint"   // written by gpt train (or any gpt.Model.Save)
@@ -56,13 +61,17 @@ func Load(path string) (*Dir, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	d := &Dir{Model: m, Meta: meta, Path: path, Kind: KindCheckpoint}
+	var tk tokenizer.Tokenizer
 	tp := filepath.Join(dir, "tokenizer.json")
-	if _, err := os.Stat(tp); err != nil {
+	switch _, err := os.Stat(tp); {
+	case err == nil:
+		if tk, err = tokenizer.Load(tp); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	case meta[MetaCharRunes] != "":
+		tk = tokenizer.NewChar(meta[MetaCharRunes])
+	default:
 		return d, nil
-	}
-	tk, err := tokenizer.Load(tp)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if tk.VocabSize() != m.Config.VocabSize {
 		return nil, fmt.Errorf("%s: tokenizer has %d ids but the model %d", path, tk.VocabSize(), m.Config.VocabSize)

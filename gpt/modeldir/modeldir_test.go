@@ -62,6 +62,52 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestCharRunesMeta: a checkpoint without tokenizer.json whose metadata
+// holds a character vocabulary (as the shipped story base does) opens with
+// that tokenizer; one without either opens with none.
+func TestCharRunesMeta(t *testing.T) {
+	tk := tokenizer.NewChar("hello world")
+	cfg := gpt.DefaultConfig(tk.VocabSize())
+	cfg.Context, cfg.Layers, cfg.Heads, cfg.DModel, cfg.DFF = 8, 1, 2, 8, 16
+	m := gpt.New(cfg, rand.New(rand.NewPCG(1, 0)))
+	tests := []struct {
+		name      string
+		meta      map[string]string
+		tokenizer bool
+		err       string
+	}{
+		{"runes", map[string]string{modeldir.MetaCharRunes: string(tk.Runes())}, true, ""},
+		{"none", map[string]string{}, false, ""},
+		{"wrong vocabulary", map[string]string{modeldir.MetaCharRunes: "abc"}, false, "tokenizer has"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "model.safetensors")
+			if err := m.Save(path, tt.meta); err != nil {
+				t.Fatal(err)
+			}
+			d, err := modeldir.Load(path)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (d.Tokenizer != nil) != tt.tokenizer {
+				t.Fatalf("tokenizer %v, want %v", d.Tokenizer != nil, tt.tokenizer)
+			}
+			if tt.tokenizer {
+				if got, want := d.Tokenizer.Encode("held"), tk.Encode("held"); !slices.Equal(got, want) {
+					t.Errorf("Encode = %v, want %v", got, want)
+				}
+			}
+		})
+	}
+}
+
 func TestEncodePromptWithoutEOS(t *testing.T) {
 	dir := t.TempDir()
 	tk := writeTiny(t, dir, map[string]string{modeldir.MetaEOS: "false"})

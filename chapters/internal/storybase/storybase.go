@@ -18,6 +18,7 @@ import (
 
 	"transformers/chapters/internal/part2"
 	"transformers/gpt"
+	"transformers/gpt/modeldir"
 	"transformers/gpt/tokenizer"
 	"transformers/gpt/train"
 	"transformers/nn/bases"
@@ -30,10 +31,11 @@ const Name = "story"
 const Rebuild = "go run ./chapters/bases -name story"
 
 // MetaRecipe and MetaRunes are the checkpoint metadata keys holding the
-// recipe (JSON) and the character tokenizer's alphabet.
+// recipe (JSON) and the character tokenizer's alphabet (the key modeldir
+// reads, so `explore -model testdata/bases/story` has the tokenizer too).
 const (
 	MetaRecipe = "storybase_recipe"
-	MetaRunes  = "char_runes"
+	MetaRunes  = modeldir.MetaCharRunes
 )
 
 // Recipe is everything that decides the base's weights.
