@@ -199,11 +199,7 @@ type tokenizeResponse struct {
 
 func (s *Server) handleTokenize(w http.ResponseWriter, r *http.Request) error {
 	var in input
-	if err := decode(w, r, &in); err != nil {
-		return err
-	}
-	m := s.Model()
-	ids, err := s.ids(m, in)
+	m, ids, err := s.decodeInput(w, r, &in, &in)
 	if err != nil {
 		return err
 	}
@@ -221,18 +217,38 @@ type nextResponse struct {
 	Distribution
 }
 
+// decodeInput decodes req, a request carrying a text or ids (in), and
+// returns the model requests see now with the text's ids, checked against it.
+func (s *Server) decodeInput(w http.ResponseWriter, r *http.Request, req any, in *input) (*Model, []int, error) {
+	if err := decode(w, r, req); err != nil {
+		return nil, nil, err
+	}
+	m := s.Model()
+	ids, err := s.ids(m, *in)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, ids, nil
+}
+
+// decodeSampled is decodeInput for a request that also carries sampling
+// controls (sm), checked too.
+func (s *Server) decodeSampled(w http.ResponseWriter, r *http.Request, req any, in *input, sm *sampling) (*Model, []int, error) {
+	m, ids, err := s.decodeInput(w, r, req, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sm.check(m.Model.Config.VocabSize); err != nil {
+		return nil, nil, err
+	}
+	return m, ids, nil
+}
+
 // handleNext serves the distribution of the token after the text.
 func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) error {
 	req := nextRequest{sampling: defaultSampling()}
-	if err := decode(w, r, &req); err != nil {
-		return err
-	}
-	m := s.Model()
-	ids, err := s.ids(m, req.input)
+	m, ids, err := s.decodeSampled(w, r, &req, &req.input, &req.sampling)
 	if err != nil {
-		return err
-	}
-	if err := req.check(m.Model.Config.VocabSize); err != nil {
 		return err
 	}
 	release, err := s.acquire(r.Context())
@@ -271,15 +287,8 @@ type generateResponse struct {
 // (KV cache), keeping every step's distribution.
 func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
 	req := generateRequest{sampling: defaultSampling(), N: 1, Seed: s.opt.Seed}
-	if err := decode(w, r, &req); err != nil {
-		return err
-	}
-	m := s.Model()
-	ids, err := s.ids(m, req.input)
+	m, ids, err := s.decodeSampled(w, r, &req, &req.input, &req.sampling)
 	if err != nil {
-		return err
-	}
-	if err := req.check(m.Model.Config.VocabSize); err != nil {
 		return err
 	}
 	ctx := m.Model.Config.Context
@@ -351,11 +360,7 @@ type probeDescription struct {
 // on it, and the model's scores on the standard repeated-sequence probe.
 func (s *Server) handleAttention(w http.ResponseWriter, r *http.Request) error {
 	var in input
-	if err := decode(w, r, &in); err != nil {
-		return err
-	}
-	m := s.Model()
-	ids, err := s.ids(m, in)
+	m, ids, err := s.decodeInput(w, r, &in, &in)
 	if err != nil {
 		return err
 	}
@@ -450,11 +455,7 @@ type lensResponse struct {
 // handleLens serves interp.LensTop for the text.
 func (s *Server) handleLens(w http.ResponseWriter, r *http.Request) error {
 	req := lensRequest{K: 3}
-	if err := decode(w, r, &req); err != nil {
-		return err
-	}
-	m := s.Model()
-	ids, err := s.ids(m, req.input)
+	m, ids, err := s.decodeInput(w, r, &req, &req.input)
 	if err != nil {
 		return err
 	}
