@@ -2,7 +2,7 @@
 GO ?= go
 CHAPTERS := $(sort $(wildcard chapters/[0-9]*))
 
-.PHONY: test vet fmt chapters bench ci bases verify-bases browser-test explore
+.PHONY: test vet fmt chapters bench ci bases verify-bases browser-test explore effects
 
 test:
 	$(GO) test ./...
@@ -41,3 +41,8 @@ explore:
 # checks what it rendered against the JSON API; prints the screenshot path.
 browser-test:
 	bash scripts/browser-test.sh
+
+# Runs every chapter that reports a headline effect on seeds 1, 2 and 3 and
+# prints one table of the gains (mean, min, max, paired standard errors).
+effects:
+	$(GO) run ./chapters/effects -seeds 1,2,3

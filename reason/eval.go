@@ -113,18 +113,28 @@ func (s *Samples) PassAtK(k int) float64 {
 	return sum / float64(len(s.Correct))
 }
 
-// MajAtK is the mean over problems of maj@k: the samples are cut into
-// ⌊n/k⌋ disjoint groups of k in order, each group votes (MajorityVote), and
-// a group scores 1 when its winning completion is correct. No parsed answer
-// scores 0.
+// MajAtK is the mean over problems of maj@k (see MajAtKEach).
 func (s *Samples) MajAtK(k int) float64 {
-	if k < 1 || k > s.N {
-		panic(fmt.Sprintf("reason.MajAtK: k = %d with n = %d", k, s.N))
-	}
-	if len(s.Correct) == 0 {
+	each := s.MajAtKEach(k)
+	if len(each) == 0 {
 		return 0
 	}
 	sum := 0.0
+	for _, v := range each {
+		sum += v
+	}
+	return sum / float64(len(each))
+}
+
+// MajAtKEach is maj@k problem by problem: the samples are cut into ⌊n/k⌋
+// disjoint groups of k in order, each group votes (MajorityVote), and a
+// problem scores the share of its groups whose winning completion is
+// correct. No parsed answer scores 0.
+func (s *Samples) MajAtKEach(k int) []float64 {
+	if k < 1 || k > s.N {
+		panic(fmt.Sprintf("reason.MajAtK: k = %d with n = %d", k, s.N))
+	}
+	out := make([]float64, len(s.Correct))
 	groups := s.N / k
 	for i := range s.Correct {
 		hit := 0
@@ -135,9 +145,9 @@ func (s *Samples) MajAtK(k int) float64 {
 				hit++
 			}
 		}
-		sum += float64(hit) / float64(groups)
+		out[i] = float64(hit) / float64(groups)
 	}
-	return sum / float64(len(s.Correct))
+	return out
 }
 
 // Point is one measurement on an accuracy-against-compute curve.
@@ -146,6 +156,7 @@ type Point struct {
 	Budget   int     // samples, beam width, iterations…: the method's own knob
 	Accuracy float64 // fraction of problems solved
 	Calls    float64 // mean model calls per problem (the fair compute axis)
+	Solved   []bool  // per problem, when the point was measured by Run (for paired comparisons)
 }
 
 // Curve returns pass@k and maj@k at each k as points whose Calls is k (one
@@ -170,10 +181,12 @@ func Run(name string, budget int, problems []Problem, m Method, seed uint64) Poi
 		return pt
 	}
 	solved, calls := 0, 0
+	pt.Solved = make([]bool, len(problems))
 	for i, p := range problems {
 		c, n := m(p, rand.New(rand.NewPCG(seed, uint64(i))))
 		if p.Verify(c) {
 			solved++
+			pt.Solved[i] = true
 		}
 		calls += n
 	}

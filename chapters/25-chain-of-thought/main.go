@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part4"
 	"transformers/chapters/internal/show"
@@ -145,6 +146,7 @@ func run(w io.Writer, args []string) error {
 		p := test[firstOnlyS]
 		fmt.Fprintf(w, "e.g. %s = %d: direct %q, with steps %q\n", p.Question(), p.Result(), strings.TrimSpace(d.outs[firstOnlyS]), st.outs[firstOnlyS])
 	}
+	effect.Rates("chain of thought: held-out accuracy (%)", "direct", "with steps", d.ok, st.ok).Print(w)
 	fmt.Fprintf(w, "headline: direct %s → with the trigger %s on %d held-out %d-digit additions\n", part4.Pct(part4.Frac(d.ok)), part4.Pct(part4.Frac(st.ok)), len(test), *digits)
 	return nil
 }

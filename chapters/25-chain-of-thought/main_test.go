@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -12,6 +13,9 @@ import (
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, []string{"-steps", "4", "-batch", "4", "-train", "40", "-test", "8", "-d-model", "16", "-layers", "1", "-digits", "2"}, "loss.png")
 	golden.Contains(t, out, "Held-out accuracy, greedy decoding", "direct answer", "worked steps", "Where the formats disagree", "headline: direct")
+	if rs := effect.Lines(out); len(rs) != 1 || rs[0].N != 8 {
+		t.Errorf("effect lines %+v, want 1 over 8 held-out items", rs)
+	}
 	// The disagreement table accounts for every held-out problem.
 	m := regexp.MustCompile(`direct right\s+(\d+)\s+(\d+)\n\s+direct wrong\s+(\d+)\s+(\d+)`).FindSubmatch(out)
 	if m == nil {

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part4"
 	"transformers/chapters/internal/show"
@@ -176,6 +177,10 @@ func run(w io.Writer, args []string) error {
 		}
 	}
 	last := len(ks) - 1
+	for fi, sm := range samples {
+		effect.Paired("self-consistency, "+names[fi]+": held-out accuracy (%)", "one sample", fmt.Sprintf("majority of %d", ks[last]),
+			scale(sm.MajAtKEach(1), 100), scale(sm.MajAtKEach(ks[last]), 100)).Print(w)
+	}
 	fmt.Fprintf(w, "headline: majority vote over %d samples: direct %s → %s, steps %s → %s (greedy %s and %s)\n", ks[last],
 		part4.Pct(maj[0][0]), part4.Pct(maj[0][last]), part4.Pct(maj[1][0]), part4.Pct(maj[1][last]), part4.Pct(greedyAcc[0]), part4.Pct(greedyAcc[1]))
 	return nil
@@ -204,4 +209,13 @@ func tally(answers []string, parsed []bool) []vote {
 	}
 	sort.SliceStable(v, func(i, j int) bool { return v[i].n > v[j].n })
 	return v
+}
+
+// scale returns x times f, element by element.
+func scale(x []float64, f float64) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = v * f
+	}
+	return out
 }

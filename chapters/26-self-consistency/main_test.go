@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -13,6 +14,9 @@ import (
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, []string{"-steps", "4", "-batch", "4", "-train", "40", "-test", "4", "-max-k", "4", "-d-model", "16", "-layers", "1", "-digits", "2"}, "self-consistency.png")
 	golden.Contains(t, out, "Accuracy against samples per problem", "direct maj@k", "headline: majority vote over 4 samples")
+	if rs := effect.Lines(out); len(rs) != 2 || rs[0].N != 4 {
+		t.Errorf("effect lines %+v, want 2 over 4 held-out items", rs)
+	}
 	// pass@k never decreases with k and is at least maj@k.
 	rows := regexp.MustCompile(`(?m)^\s+(\d+)\s+([\d.]+) %\s+([\d.]+) %\s+([\d.]+) %\s+([\d.]+) %$`).FindAllSubmatch(out, -1)
 	if len(rows) != 3 {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"time"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part4"
 	"transformers/chapters/internal/show"
@@ -139,6 +140,7 @@ func run(w io.Writer, args []string) error {
 		ns = append(ns, n)
 	}
 	acc := make([][]float64, len(names))
+	each := make([][][]float64, len(names)) // [scorer][N][puzzle]: share of the puzzle's groups right, in %
 	proxy, cheats := make([]float64, len(ns)), make([]float64, len(ns))
 	var rows [][]string
 	var xs []float64
@@ -146,7 +148,9 @@ func run(w io.Writer, args []string) error {
 		row := []string{fmt.Sprint(n), show.Num(math.Log(float64(n))-float64(n-1)/float64(n), 2)}
 		for k := range names {
 			hit, groups := 0.0, 0.0
+			per := make([]float64, len(test))
 			for i := range test {
+				h0, g0 := hit, groups
 				for g := 0; g+n <= *maxN; g += n {
 					best := g
 					for j := g + 1; j < g+n; j++ {
@@ -165,7 +169,9 @@ func run(w io.Writer, args []string) error {
 						}
 					}
 				}
+				per[i] = 100 * (hit - h0) / (groups - g0)
 			}
+			each[k] = append(each[k], per)
 			acc[k] = append(acc[k], hit/groups)
 			row = append(row, part4.Pct(hit/groups))
 			if k == 3 {
@@ -195,6 +201,9 @@ func run(w io.Writer, args []string) error {
 		return err
 	}
 	last := len(ns) - 1
+	for k, nm := range names[1:3] { // the learned scorers: PRM, ORM
+		effect.Paired("best-of-N with the "+nm+": held-out accuracy (%)", "N = 1", fmt.Sprintf("N = %d", ns[last]), each[k+1][0], each[k+1][last]).Print(w)
+	}
 	show.Heading(w, "Over-optimisation: where each scorer peaks")
 	var orow [][]string
 	for k, nm := range names {

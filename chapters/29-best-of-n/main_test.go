@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 	"transformers/reason/countdown"
@@ -13,6 +14,9 @@ import (
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, []string{"-steps", "5", "-batch", "4", "-train", "50", "-label", "5", "-per", "2", "-prm-steps", "3", "-test", "4", "-max-n", "4", "-d-model", "16", "-layers", "1", "-cache", ""}, "best-of-n.png", "over-optimisation.png")
 	golden.Contains(t, out, "Accuracy of the top-ranked candidate against N", "headline: N = 1 → 4")
+	if rs := effect.Lines(out); len(rs) != 2 || rs[0].N != 4 {
+		t.Errorf("effect lines %+v, want 2 over 4 held-out items", rs)
+	}
 	// The verifier's accuracy never falls with N and no scorer beats it.
 	rows := regexp.MustCompile(`(?m)^\s+(\d+)\s+([\d.]+) ([\d.]+) %\s+([\d.]+) %\s+([\d.]+) %\s+([\d.]+) %`).FindAllSubmatch(out, -1)
 	if len(rows) != 3 {

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part4"
 	"transformers/chapters/internal/show"
@@ -177,6 +178,7 @@ func run(w io.Writer, args []string) error {
 		return err
 	}
 	last := len(iters) - 1
+	effect.Rates("MCTS with rollouts against best-of-N at the same calls: solve rate (%)", fmt.Sprintf("best-of-%d", bonRoll[last].Budget), fmt.Sprintf("MCTS, %d iterations", iters[last]), bonRoll[last].Solved, roll[last].Solved).Print(w)
 	fmt.Fprintf(w, "headline: at %d iterations MCTS with rollouts solves %s at %.1f calls (best-of-%d: %s); with the oracle value %s at %.1f calls (best-of-%d: %s)\n",
 		iters[last], part4.Pct(roll[last].Accuracy), roll[last].Calls, bonRoll[last].Budget, part4.Pct(bonRoll[last].Accuracy),
 		part4.Pct(orc[last].Accuracy), orc[last].Calls, bonOrc[last].Budget, part4.Pct(bonOrc[last].Accuracy))

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -12,6 +13,9 @@ import (
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, []string{"-steps", "5", "-batch", "4", "-train", "50", "-test", "4", "-puzzles", "3", "-iters", "1,3", "-k", "2", "-d-model", "16", "-layers", "1", "-cache", ""}, "solve-rate.png")
 	golden.Contains(t, out, "MCTS with PUCT", "oracle value is the exact solvability", "fresh first steps are all dead ends", "headline: at 3 iterations")
+	if rs := effect.Lines(out); len(rs) != 1 || rs[0].N != 3 {
+		t.Errorf("effect lines %+v, want 1 over 3 held-out items", rs)
+	}
 	rows := regexp.MustCompile(`(?m)^\s+(\d+)\s+([\d.]+) %\s+([\d.]+)\s+([\d.]+) %\s+(\d+)\s+([\d.]+) %\s+([\d.]+)\s+([\d.]+) %\s+(\d+)`).FindAllSubmatch(out, -1)
 	if len(rows) != 2 {
 		t.Fatalf("%d rows, want 2:\n%s", len(rows), out)

@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part4"
 	"transformers/chapters/internal/show"
@@ -235,6 +236,7 @@ func run(w io.Writer, args []string) error {
 	// is √(gained + lost)/n.
 	fmt.Fprintf(w, "greedy, same %d problems: %d went wrong → right, %d right → wrong; change %+.1f points (± %.1f, paired standard error)\n",
 		len(test), gained, lost, 100*(after.greedy-before.greedy), 100*math.Sqrt(float64(gained+lost))/float64(len(test)))
+	effect.Rates("GRPO: held-out greedy accuracy (%)", "SFT", "SFT + GRPO", before.right, after.right).Print(w)
 	fmt.Fprintf(w, "headline: held-out greedy accuracy %s → %s after %d GRPO steps (%d samples)\n",
 		part4.Pct(before.greedy), part4.Pct(after.greedy), *steps, *steps**nPrompts**group)
 	return nil

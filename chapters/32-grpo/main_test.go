@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -43,6 +44,9 @@ func TestRun(t *testing.T) {
 	} {
 		out := part2test.RunTest(t, run, args, "reward.png", "kl.png", "length.png")
 		golden.Contains(t, out, "frac_reward_zero_std", "Held-out accuracy before and after GRPO", "SFT + GRPO", "went wrong → right", "headline: held-out greedy accuracy")
+		if rs := effect.Lines(out); len(rs) != 1 || rs[0].N != 8 {
+			t.Errorf("effect lines %+v, want 1 over 8 held-out items", rs)
+		}
 		rows := logRows(t, out)
 		// Printed steps: 1, every 2nd, and the last.
 		var steps []int

@@ -38,6 +38,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part4"
 	"transformers/chapters/internal/show"
@@ -225,6 +226,7 @@ func run(w io.Writer, args []string) error {
 	if len(students) > 4 {
 		checked = fmt.Sprintf(", %s with every step checked too", part4.Pct(part4.Frac(students[4].ev.OK)))
 	}
+	effect.Rates("distillation: student's held-out accuracy (%)", "answers alone (B)", "verified traces (A)", b.OK, a.OK).Print(w)
 	fmt.Fprintf(w, "headline: a %d-parameter student scores %s on teacher traces verified by their answer%s, against %s on the answers alone (teacher %s, gold steps %s), %d held-out %d-digit problems\n",
 		students[0].t.Model.ParamCount().Total, part4.Pct(part4.Frac(a.OK)), checked, part4.Pct(part4.Frac(b.OK)), part4.Pct(part4.Frac(tev.OK)), part4.Pct(part4.Frac(students[2].ev.OK)), len(test), *digits)
 	return nil

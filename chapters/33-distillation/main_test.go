@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -24,6 +25,9 @@ func atoi(t *testing.T, b []byte) int {
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, tiny, "loss.png")
 	golden.Contains(t, out, "Rejection sampling", "Held-out accuracy, greedy decoding", "headline:")
+	if rs := effect.Lines(out); len(rs) != 1 || rs[0].N != 10 {
+		t.Errorf("effect lines %+v, want 1 over 10 held-out problems", rs)
+	}
 	// Every row of the results table is there, with its parameter count.
 	for _, row := range []string{"teacher", "A distilled", "B baseline", "C reference", "D unfiltered"} {
 		if !regexp.MustCompile(`(?m)^  ` + row + `\s.*\s\d+×\d+\s+\d+\s`).Match(out) {
