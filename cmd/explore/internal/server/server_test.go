@@ -338,6 +338,7 @@ func TestBadInput(t *testing.T) {
 		{"/api/lens", map[string]any{}, 400, "exactly one"},
 		{"/api/train", `{"steps": 5}`, 400, "multipart"},
 		{"/api/train/stop", `{}`, 409, "no training run"},
+		{"/api/model", `{"text": "a"}`, 405, "/api/model wants GET, got POST"},
 		{"/api/nothing", `{}`, 404, "no endpoint"},
 	}
 	for _, tt := range tests {
