@@ -147,3 +147,62 @@ func (e *TextEncoder) Encode(captions []string) (Cond, error) {
 	g := autograd.NoGrad()
 	return TextCond(g, e.Forward(g, ids)), nil
 }
+
+// AttributeWords lists, for each attribute in AttributeNames order (shape,
+// colour, size, position), the word positions that name it in a caption
+// "a SIZE COLOUR SHAPE at the VERTICAL HORIZONTAL".
+var AttributeWords = [][]int{{3}, {2}, {1}, {6, 7}}
+
+// DropAttributes replaces, in each caption of ids (B·CaptionLen token ids,
+// changed in place), the words of each attribute by the null token with
+// probability p, independently. Trained on such partial captions, one
+// network also learns p(image | only some attributes), which composed
+// guidance (Composed) needs.
+func DropAttributes(ids []int, p float64, rng *rand.Rand) {
+	for b := 0; b < len(ids)/CaptionLen; b++ {
+		for _, words := range AttributeWords {
+			if rng.Float64() < p {
+				for _, k := range words {
+					ids[b*CaptionLen+k] = 0
+				}
+			}
+		}
+	}
+}
+
+// KeepAttribute returns a copy of ids with every attribute's words but
+// attribute attr's replaced by the null token: "a red circle …" becomes
+// "a <null> red <null> at the <null> <null>" for attr = 1 (colour).
+func KeepAttribute(ids []int, attr int) []int {
+	out := append([]int(nil), ids...)
+	for b := 0; b < len(ids)/CaptionLen; b++ {
+		for j, words := range AttributeWords {
+			if j != attr {
+				for _, k := range words {
+					out[b*CaptionLen+k] = 0
+				}
+			}
+		}
+	}
+	return out
+}
+
+// EncodeIDs runs the encoder on token ids without gradients and returns the
+// condition TextCond builds from it.
+func (e *TextEncoder) EncodeIDs(ids []int) Cond {
+	g := autograd.NoGrad()
+	return TextCond(g, e.Forward(g, ids))
+}
+
+// NullAttribute returns a copy of ids with attribute attr's words replaced
+// by the null token: "a small red circle …" becomes "a small red <null> …"
+// for attr = 0 (shape).
+func NullAttribute(ids []int, attr int) []int {
+	out := append([]int(nil), ids...)
+	for b := 0; b < len(ids)/CaptionLen; b++ {
+		for _, k := range AttributeWords[attr] {
+			out[b*CaptionLen+k] = 0
+		}
+	}
+	return out
+}

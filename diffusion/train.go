@@ -16,6 +16,9 @@ type TrainConfig struct {
 	LR          float64
 	Clip        float64
 	WeightDecay float64
+	// StopAfter > 0 ends training after that many steps, the schedule still
+	// spanning Steps: the first steps of a long run, bit for bit.
+	StopAfter int
 }
 
 // TrainStats is what Train measured.
@@ -42,7 +45,11 @@ func Train(cfg TrainConfig, params []*autograd.Var, lossAt func(step int, g *aut
 	sched := nn.WarmupCosine(cfg.LR, cfg.LR/10, max(cfg.Steps/20, 1), cfg.Steps)
 	st := TrainStats{Losses: make([]float64, 0, cfg.Steps)}
 	start := time.Now()
-	for step := 0; step < cfg.Steps; step++ {
+	n := cfg.Steps
+	if cfg.StopAfter > 0 {
+		n = min(n, cfg.StopAfter)
+	}
+	for step := 0; step < n; step++ {
 		g := autograd.New()
 		loss := lossAt(step, g)
 		l := float64(loss.Value.Data[0])
