@@ -18,6 +18,7 @@ import (
 	"slices"
 	"time"
 
+	"transformers/chapters/internal/shapebase"
 	"transformers/chapters/internal/storybase"
 	"transformers/nn/bases"
 )
@@ -35,6 +36,18 @@ func recipes() map[string]recipe {
 				return storybase.Build(w, storybase.Default(), dir)
 			},
 			verify: storybase.VerifyPrefix,
+		},
+		shapebase.TextName: {
+			build: func(w io.Writer, dir string) (bases.Manifest, error) {
+				return shapebase.BuildText(w, shapebase.TextDefault(), dir)
+			},
+			verify: shapebase.VerifyText,
+		},
+		shapebase.LatentName: {
+			build: func(w io.Writer, dir string) (bases.Manifest, error) {
+				return shapebase.BuildLatent(w, shapebase.LatentDefault(), dir)
+			},
+			verify: shapebase.VerifyLatent,
 		},
 	}
 }
