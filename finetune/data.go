@@ -200,12 +200,39 @@ func Wrong(w *corpus.World, ex Example) []string {
 // AxisConcise the gold answer against the same answer followed by one to three
 // filler sentences (Ramble).
 func Preferences(w *corpus.World, examples []Example, rng *rand.Rand) []Preference {
+	return PreferencesK(w, examples, 1, rng)
+}
+
+// PreferencesK is Preferences with k distinct wrong answers per example on
+// AxisCorrect (as many as Wrong has, if fewer), each against the gold answer:
+// more right-versus-wrong pairs per fact for the reward model to learn from,
+// the wrong ones always plausible answers of the world of the same kind.
+func PreferencesK(w *corpus.World, examples []Example, k int, rng *rand.Rand) []Preference {
 	var out []Preference
 	for _, ex := range examples {
 		if wrong := Wrong(w, ex); len(wrong) > 0 {
-			out = append(out, Preference{Example: ex, Axis: AxisCorrect, Chosen: ex.Answer, Rejected: wrong[rng.IntN(len(wrong))]})
+			if k == 1 {
+				out = append(out, Preference{Example: ex, Axis: AxisCorrect, Chosen: ex.Answer, Rejected: wrong[rng.IntN(len(wrong))]})
+			} else {
+				wrong = distinct(wrong) // a short word's re-spellings can repeat
+				for _, i := range rng.Perm(len(wrong))[:min(k, len(wrong))] {
+					out = append(out, Preference{Example: ex, Axis: AxisCorrect, Chosen: ex.Answer, Rejected: wrong[i]})
+				}
+			}
 		}
 		out = append(out, Preference{Example: ex, Axis: AxisConcise, Chosen: ex.Answer, Rejected: Ramble(ex.Answer, 1+rng.IntN(3), rng)})
+	}
+	return out
+}
+
+func distinct(xs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
 	}
 	return out
 }

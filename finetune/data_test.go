@@ -308,3 +308,34 @@ func TestDrillsNeverShowAHeldOutPrompt(t *testing.T) {
 		}
 	}
 }
+
+// PreferencesK pairs each example's gold answer against k distinct wrong
+// answers of the same kind, and k = 1 is Preferences itself.
+func TestPreferencesK(t *testing.T) {
+	w := corpus.NewWorld(1)
+	exs := Instructions(w, 5, rng(1))
+	if a, b := Preferences(w, exs, rng(2)), PreferencesK(w, exs, 1, rng(2)); !reflect.DeepEqual(a, b) {
+		t.Error("PreferencesK(1) differs from Preferences")
+	}
+	s := Scorer{World: w}
+	seen := map[string]int{}
+	for _, p := range PreferencesK(w, exs, 3, rng(2)) {
+		if p.Axis != AxisCorrect {
+			continue
+		}
+		key := p.Example.Prompt + "|" + p.Rejected
+		seen[key]++
+		if seen[key] > 1 || s.Grade(p.Example, p.Rejected).Correct || !s.Grade(p.Example, p.Chosen).Correct {
+			t.Errorf("%q: rejected %q repeated or right", p.Example.Prompt, p.Rejected)
+		}
+	}
+	per := map[string]int{}
+	for k := range seen {
+		per[k[:strings.Index(k, "|")]]++
+	}
+	for _, e := range exs {
+		if want := min(3, len(distinct(Wrong(w, e)))); per[e.Prompt] != want {
+			t.Errorf("%q: %d wrong answers, want %d", e.Prompt, per[e.Prompt], want)
+		}
+	}
+}

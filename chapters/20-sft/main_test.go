@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -26,6 +27,9 @@ func TestRun(t *testing.T) {
 	}
 	if n, _ := strconv.Atoi(string(m[2])); n < 2 {
 		t.Errorf("%d trained tokens: want the reply and <|end|>", n)
+	}
+	if rs := effect.Lines(out); len(rs) != 1 || rs[0].Before != "base" || rs[0].After != "SFT" || rs[0].N != 6 {
+		t.Errorf("effect lines %+v, want base → SFT on 6 prompts", rs)
 	}
 	for _, row := range []string{"base", "SFT"} {
 		if !regexp.MustCompile(`(?m)^\s+` + row + `\s+\d+\.\d%\s+\d+\.\d%\s+\d\.\d{3}\s+\d+\.\d{3}$`).Match(out) {

@@ -17,6 +17,7 @@ import (
 	"os"
 
 	"transformers/autograd"
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part3"
 	"transformers/chapters/internal/show"
@@ -82,6 +83,7 @@ func run(w io.Writer, args []string) error {
 
 	show.Heading(w, fmt.Sprintf("Training: %d steps of 16 pairs, Bradley–Terry loss, AdamW lr %g", *steps, part3.RMConfig(*steps).LR))
 	before := evalAxes(rm, wd, heldPrefs)
+	rightBefore := part3.PairRight(rm, wd.Tok, heldPrefs)
 	rm, log, err := part3.RewardModel(w, *c, wd, sft, *seed, *out, *steps, false, true)
 	if err != nil {
 		return err
@@ -97,6 +99,7 @@ func run(w io.Writer, args []string) error {
 	}
 	show.Table(w, []string{"pairs", "n", "acc before", "margin before", "loss before", "acc after", "margin after", "loss after"}, tab)
 	fmt.Fprintf(w, "on as many training pairs: accuracy %s, margin %s\n", part3.Pct(trainStats.Accuracy), show.Num(trainStats.Margin, 3))
+	effect.Rates("reward model: held-out pair accuracy (%)", "untrained head", "trained RM", rightBefore, part3.PairRight(rm, wd.Tok, heldPrefs)).Print(w)
 
 	chart := &plot.LineChart{Title: "Chapter 22: reward model, training batches", XLabel: "step", YLabel: "Bradley-Terry loss / accuracy"}
 	ls, as := make([]float64, len(log)), make([]float64, len(log))

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -13,6 +14,9 @@ var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "4
 
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, tiny, "reward-model.png")
+	if rs := effect.Lines(out); len(rs) != 1 || rs[0].N < 1 {
+		t.Errorf("effect lines %+v, want one", rs)
+	}
 	golden.Contains(t, out, "Preference pairs", "Bradley–Terry loss", "RM step    3/3")
 	m := regexp.MustCompile(`difference (\S+)\)`).FindSubmatch(out)
 	if m == nil {

@@ -18,6 +18,7 @@ import (
 	"os"
 
 	"transformers/autograd"
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part3"
 	"transformers/chapters/internal/show"
@@ -107,7 +108,7 @@ func run(w io.Writer, args []string) error {
 		show.Num(st0.Policy.Ratio, 6), show.Num(st0.Policy.ClipFrac, 6), show.Num(st0.Policy.ApproxKL, 6), show.Num(st0.Rollout.KL, 6))
 
 	show.Heading(w, fmt.Sprintf("PPO against the honest reward model: β = %g, γ = 1, λ = 0.95, ε = 0.2, lr %g, %d updates of 16 rollouts", *kl, *lr, *updates))
-	heldBefore, _ := part3.Grade(sft, wd, wd.Held)
+	heldBefore, repliesBefore := part3.Grade(sft, wd, wd.Held)
 	pcfg := part3.PPOConfig(*updates, *kl, *lr)
 	var tab [][]string
 	names := []string{"objective/scores", "objective/kl", "objective/rlhf_reward", "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/ratio"}
@@ -123,9 +124,10 @@ func run(w io.Writer, args []string) error {
 	}
 	policy, honest := part3.PPO(sft, wd, rm.RewardFunc(), pcfg, *seed, logRow)
 	show.Table(w, append(append([]string{"update"}, names...), "gold", "length"), tab)
-	heldAfter, _ := part3.Grade(policy, wd, wd.Held)
+	heldAfter, repliesAfter := part3.Grade(policy, wd, wd.Held)
 	fmt.Fprintf(w, "held-out prompts (greedy, gold scorer): SFT %s exact, score %s → PPO %s exact, score %s\n",
 		part3.Pct(heldBefore.Accuracy), show.Num(heldBefore.Score, 3), part3.Pct(heldAfter.Accuracy), show.Num(heldAfter.Score, 3))
+	effect.Paired("PPO: held-out gold score (points)", "SFT", "SFT + PPO", part3.Points(wd, wd.Held, repliesBefore), part3.Points(wd, wd.Held, repliesAfter)).Print(w)
 	chart := &plot.LineChart{Title: "Chapter 23: PPO with the honest reward model", XLabel: "update", YLabel: "per rollout"}
 	chart.AddY("RM score", series(honest, func(r part3.PPOUpdate) float64 { return r.Stats.Rollout.Scores }))
 	chart.AddY("KL (sum per reply)", series(honest, func(r part3.PPOUpdate) float64 { return r.Stats.Rollout.KL }))

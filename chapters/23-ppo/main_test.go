@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -13,6 +14,9 @@ var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "3
 
 func TestRun(t *testing.T) {
 	out := part2test.RunTest(t, run, tiny, "ppo.png", "reward-hacking.png")
+	if rs := effect.Lines(out); len(rs) != 1 || rs[0].N < 1 {
+		t.Errorf("effect lines %+v, want one", rs)
+	}
 	golden.Contains(t, out, "objective/scores", "policy/clipfrac_avg", "val/ratio", "Reward hacking", "biased RM score")
 	// Step zero: ratio 1, nothing clipped, no KL.
 	m := regexp.MustCompile(`val/ratio (\S+)  policy/clipfrac_avg (\S+)  policy/approxkl_avg (\S+)  objective/kl (\S+)`).FindSubmatch(out)

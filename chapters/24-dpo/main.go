@@ -17,6 +17,7 @@ import (
 	"os"
 
 	"transformers/autograd"
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/part2"
 	"transformers/chapters/internal/part3"
 	"transformers/chapters/internal/show"
@@ -116,25 +117,45 @@ func run(w io.Writer, args []string) error {
 	show.Heading(w, fmt.Sprintf("The same %d held-out prompts, graded by the gold scorer", len(wd.Held)))
 	prompts := part3.Prompts(wd.Tok, wd.Held)
 	var tab [][]string
-	add := func(name string, s finetune.Summary, replies []string) {
+	sftPoints := []float64(nil)
+	var effects []effect.Result
+	add := func(name string, replies []string) {
+		s := wd.Scorer.Summarise(wd.Held, replies)
 		l := 0
 		for _, r := range replies {
 			l += len(r)
 		}
-		tab = append(tab, []string{name, part3.Pct(s.Accuracy), part3.Pct(s.Concise), show.Num(s.Score, 3), show.Num(float64(l)/float64(max(1, len(replies))), 1)})
+		pts := part3.Points(wd, wd.Held, replies)
+		gain := "—"
+		if sftPoints == nil {
+			sftPoints = pts
+		} else {
+			e := effect.Paired(name+": held-out gold score (points)", "SFT", name, sftPoints, pts)
+			effects = append(effects, e)
+			gain = fmt.Sprintf("%+.1f ± %.1f", e.Gain, e.SE)
+		}
+		tab = append(tab, []string{name, part3.Pct(s.Accuracy), part3.Pct(s.Concise), show.Num(s.Score, 3), gain, show.Num(float64(l)/float64(max(1, len(replies))), 1)})
 	}
-	s, r := part3.Grade(sft, wd, wd.Held)
-	add("SFT (greedy)", s, r)
-	sampled := decode(wd, finetune.Sample(sft, prompts, part3.MaxReply, 1, part3.Rng(*seed, 71)))
-	add("SFT (one sample, T = 1)", wd.Scorer.Summarise(wd.Held, sampled), sampled)
+	_, r := part3.Grade(sft, wd, wd.Held)
+	add("SFT (greedy)", r)
+	add("SFT (one sample, T = 1)", decode(wd, finetune.Sample(sft, prompts, part3.MaxReply, 1, part3.Rng(*seed, 71))))
 	comps, _ := finetune.BestOfN(sft, rm, prompts, *n, part3.MaxReply, *temp, part3.Rng(*seed, 72))
-	best := decode(wd, comps)
-	add(fmt.Sprintf("best-of-%d with the RM, T = %g", *n, *temp), wd.Scorer.Summarise(wd.Held, best), best)
-	s, r = part3.Grade(ppo, wd, wd.Held)
-	add("PPO (greedy)", s, r)
-	s, r = part3.Grade(policy, wd, wd.Held)
-	add("DPO (greedy)", s, r)
-	show.Table(w, []string{"method", "exact accuracy", "right and concise", "gold score", "reply length (bytes)"}, tab)
+	add(fmt.Sprintf("best-of-%d (RM, T = %g)", *n, *temp), decode(wd, comps))
+	_, r = part3.Grade(ppo, wd, wd.Held)
+	add("PPO (greedy)", r)
+	_, r = part3.Grade(policy, wd, wd.Held)
+	add("DPO (greedy)", r)
+	show.Table(w, []string{"method", "exact accuracy", "right and concise", "gold score", "gain over SFT (points ± paired SE)", "reply length (bytes)"}, tab)
+	best := effects[1] // of best-of-N, PPO and DPO
+	for _, e := range effects[2:] {
+		if e.Gain > best.Gain {
+			best = e
+		}
+	}
+	fmt.Fprintf(w, "best: %s, %+.1f ± %.1f points of gold score over SFT on the same %d held-out prompts\n", best.After, best.Gain, best.SE, best.N)
+	for _, e := range effects[1:] {
+		e.Print(w)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"transformers/chapters/internal/effect"
 	"transformers/chapters/internal/golden"
 	"transformers/chapters/internal/part2/part2test"
 )
@@ -16,7 +17,7 @@ var tiny = []string{"-from-scratch", "-corpus-bytes", "20000", "-base-steps", "3
 func TestRun(t *testing.T) {
 	for _, extra := range [][]string{nil, {"-mean"}} {
 		out := part2test.RunTest(t, run, append(append([]string{}, tiny...), extra...), "dpo.png")
-		golden.Contains(t, out, "rewards/chosen", "rewards/accuracies", "best-of-2 with the RM", "PPO (greedy)", "DPO (greedy)")
+		golden.Contains(t, out, "rewards/chosen", "rewards/accuracies", "best-of-2 (RM, T = 0.4)", "best: ", "PPO (greedy)", "DPO (greedy)")
 		m := regexp.MustCompile(`DPO loss (\S+), ln 2 = \S+; rewards/margins (\S+)`).FindSubmatch(out)
 		if m == nil {
 			t.Fatal("no step-zero line")
@@ -27,8 +28,12 @@ func TestRun(t *testing.T) {
 		if x, _ := strconv.ParseFloat(string(m[2]), 64); x != 0 {
 			t.Errorf("%v: step-zero margin %v, want 0", extra, x)
 		}
-		if n := len(regexp.MustCompile(`(?m)^\s+(SFT|best|PPO|DPO).*\d+\.\d%\s+\d+\.\d%\s+\d\.\d{3}\s+\d+\.\d$`).FindAll(out, -1)); n != 5 {
+		if n := len(regexp.MustCompile(`(?m)^\s+(SFT|best|PPO|DPO).*\d+\.\d%\s+\d+\.\d%\s+\d\.\d{3}\s+(—|[+-]\d+\.\d ± \d+\.\d)\s+\d+\.\d$`).FindAll(out, -1)); n != 5 {
 			t.Errorf("%v: %d comparison rows, want 5", extra, n)
+		}
+		// One effect line each for best-of-N, PPO and DPO against SFT.
+		if rs := effect.Lines(out); len(rs) != 3 || rs[2].Before != "SFT" || rs[2].N != 3 {
+			t.Errorf("%v: effect lines %+v, want 3 against SFT on 3 prompts", extra, rs)
 		}
 	}
 }
