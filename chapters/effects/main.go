@@ -90,6 +90,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 			n := len(rs)
 			fmt.Fprintf(stderr, "%s -seed %d: %d effect line(s) in %s\n", dir, seed, n, time.Since(t0).Round(time.Second))
+			for _, r := range rs {
+				fmt.Fprintf(stderr, "  %s: gain %+.2f ± %.2f, n %d\n", r.Name, r.Gain, r.SE, r.N)
+			}
 			if n == 0 {
 				return fmt.Errorf("-chapters %s: -seed %d printed no effect line", dir, seed)
 			}
