@@ -65,7 +65,7 @@ func TestLatentRoundTrip(t *testing.T) {
 }
 
 func TestRecipesValidate(t *testing.T) {
-	for _, r := range []TextRecipe{TextDefault(), TextShort(1)} {
+	for _, r := range []TextRecipe{TextDefault()} {
 		if err := r.Validate(); err != nil {
 			t.Error(err)
 		}

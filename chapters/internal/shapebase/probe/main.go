@@ -29,6 +29,7 @@ func main() {
 	flag.Float64Var(&r.LR, "lr", r.LR, "")
 	flag.Float64Var(&r.WordDrop, "word-drop", r.WordDrop, "")
 	n := flag.Int("n", 96, "prompts per split")
+	sampleSteps := flag.Int("sample-steps", 20, "")
 	schemes := flag.String("schemes", "cfg3,cfg5,comp1,comp2,comp3,attr1,attr2", "")
 	flag.Parse()
 	if *trainIt {
@@ -55,7 +56,7 @@ func main() {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
-			x, _ := diffusion.Sample(field, noise, 20, diffusion.Euler, nil)
+			x, _ := diffusion.Sample(field, noise, *sampleSteps, diffusion.Euler, nil)
 			per := diffusion.ImageSize * diffusion.ImageSize * 3
 			var sh, co, sc, all int
 			for i := range want {
