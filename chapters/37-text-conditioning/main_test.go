@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"transformers/autograd"
+	"transformers/chapters/internal/shapebase"
 	"transformers/diffusion"
 
 	"transformers/chapters/internal/golden"
@@ -17,13 +17,13 @@ import (
 func TestRunTiny(t *testing.T) {
 	dir := t.TempDir()
 	var b bytes.Buffer
-	if err := run(&b, []string{"-steps", "4", "-batch", "4", "-dim", "16", "-depth", "1", "-prompts", "2", "-sample-steps", "2", "-w", "0,2", "-out", dir}); err != nil {
+	if err := run(&b, []string{"-from-scratch", "-steps", "4", "-batch", "4", "-dim", "16", "-depth", "1", "-prompts", "2", "-sample-steps", "2", "-guidance", "cfg0,cfg2,ana2", "-patch", "12", "-text-depth", "1", "-out", dir}); err != nil {
 		t.Fatal(err)
 	}
 	golden.Contains(t, b.Bytes(),
 		`"a small red circle at the top left" → [1 8 10 14 2 3 4 6]`,
 		"parameters:", "(DiT ", "text encoder ",
-		"w   prompts  shape colour size position all four",
+		"guidance prompts  shape colour shape+colour size position all four",
 		"held-out",
 		"wrote "+filepath.Join(dir, "prompts.png"),
 	)
@@ -34,8 +34,21 @@ func TestRunTiny(t *testing.T) {
 	}
 }
 
+// TestShippedBase runs the default path: the shipped shapes-text base, hash
+// verified, sampled without training.
+func TestShippedBase(t *testing.T) {
+	var b bytes.Buffer
+	if err := run(&b, []string{"-prompts", "2", "-sample-steps", "2", "-guidance", "cfg3,ana3", "-out", t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Contains(t, b.Bytes(), "the shipped shapes-text base: ", "verified; rebuild with", "ana3     held-out")
+	if bytes.Contains(b.Bytes(), []byte("mean loss")) {
+		t.Error("the shipped denoiser was trained again")
+	}
+}
+
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-drop", "-0.1"}, {"-w", ""}, {"-prompts", "0"}, {"-dim", "6"}} {
+	for _, args := range [][]string{{"-from-scratch", "-drop", "-0.1"}, {"-guidance", ""}, {"-guidance", "cfg-1"}, {"-from-scratch", "-patch", "5"}, {"-prompts", "0"}, {"-from-scratch", "-dim", "6"}, {"-steps", "100"}, {"-train-text"}} {
 		var b bytes.Buffer
 		if err := run(&b, args); err == nil {
 			t.Errorf("%v: no error", args)
@@ -86,28 +99,13 @@ func TestPositionWordsSurviveTraining(t *testing.T) {
 // positionWordsKept trains 300 small steps and reports whether the encoder's
 // position-word shift is still at least half of what it was at init.
 func positionWordsKept(t *testing.T, trainText bool) bool {
-	rng := rand.New(rand.NewPCG(1, 1))
-	const dim = 32
-	enc := diffusion.NewTextEncoder("text", dim, 1, 4, rng)
-	m := diffusion.NewDiT("dit", diffusion.DiTConfig{ImageSize: diffusion.ImageSize, Channels: 3, Patch: 12, Dim: dim, Depth: 1, Heads: 4, MLPRatio: 2, CrossAttention: true}, rng)
-	before := positionShift(t, enc)
-	_, err := diffusion.Train(diffusion.TrainConfig{Steps: 300, LR: 2e-3, Clip: 1}, trainable(m, enc, trainText), func(step int, g *autograd.Graph) *autograd.Var {
-		x, attrs := diffusion.ShapeImages(rng, 8, false)
-		caps := make([]string, len(attrs))
-		for i, a := range attrs {
-			caps[i] = a.Caption()
-		}
-		ids, err := diffusion.TokenizeAll(caps, 0.1, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := diffusion.MakeBatch(rng, x, diffusion.Uniform)
-		return diffusion.MSE(g, m.Forward(g, autograd.Const(b.Xt), b.T, diffusion.TextCond(g, enc.Forward(g, ids))), b.Target)
-	}, nil)
+	r := shapebase.TextRecipe{Dim: 32, Patch: 12, Depth: 1, TextDepth: 1, Heads: 4, MLPRatio: 2, Steps: 300, Batch: 8, LR: 2e-3, Drop: 0.1, TrainText: trainText, Seed: 1}
+	before := positionShift(t, shapebase.NewText(r, rand.New(rand.NewPCG(r.Seed, 1))).Enc)
+	m, _, err := shapebase.TrainText(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := positionShift(t, enc)
+	after := positionShift(t, m.Enc)
 	t.Logf("train-text=%v: position-word shift %.3f at init, %.3f after training", trainText, before, after)
 	return after >= 0.5*before
 }
