@@ -27,6 +27,8 @@ ci:
 # Rebuilds every shipped base under testdata/bases (tens of minutes on 2 cores).
 bases:
 	$(GO) run ./chapters/bases -name story
+	$(GO) run ./chapters/bases -name shapes-text
+	$(GO) run ./chapters/bases -name shapes-latent
 
 # Checks each shipped base's sha256 and re-runs the first logged updates of
 # its recipe, comparing the losses with its manifest bit for bit.

@@ -32,7 +32,7 @@ import (
 )
 
 // Reporting lists the chapters that print an effect line.
-var Reporting = []string{"25-chain-of-thought", "26-self-consistency", "29-best-of-n", "30-mcts", "32-grpo", "33-distillation"}
+var Reporting = []string{"20-sft", "22-reward-model", "23-ppo", "24-dpo", "25-chain-of-thought", "26-self-consistency", "29-best-of-n", "30-mcts", "32-grpo", "33-distillation"}
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
