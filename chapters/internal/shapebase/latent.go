@@ -12,7 +12,6 @@ import (
 	"transformers/diffusion"
 	"transformers/nn"
 	"transformers/nn/bases"
-	"transformers/nn/safetensors"
 	"transformers/tensor"
 )
 
@@ -257,21 +256,11 @@ func LoadLatent() (*Latent, bases.Manifest, error) {
 
 // LoadLatentFrom is LoadLatent from the base folder dir.
 func LoadLatentFrom(dir string) (*Latent, bases.Manifest, error) {
-	man, path, err := bases.Verify(dir, LatentRebuild+", or run the chapter with -from-scratch")
+	b, err := open[LatentRecipe](dir, LatentRebuild)
 	if err != nil {
-		return nil, man, err
+		return nil, b.man, err
 	}
-	sd, meta, err := safetensors.Read(path)
-	if err != nil {
-		return nil, man, err
-	}
-	var r LatentRecipe
-	if err := json.Unmarshal([]byte(meta[MetaRecipe]), &r); err != nil {
-		return nil, man, fmt.Errorf("shapebase: %s: recipe metadata: %w", path, err)
-	}
-	if err := r.Validate(); err != nil {
-		return nil, man, fmt.Errorf("shapebase: %s: %w", path, err)
-	}
+	r, sd, meta, man, path := b.recipe, b.sd, b.meta, b.man, b.path
 	scale, err := strconv.ParseFloat(meta[metaScale], 32)
 	if err != nil || !(scale > 0) {
 		return nil, man, fmt.Errorf("shapebase: %s: latent scale %q", path, meta[metaScale])

@@ -29,6 +29,7 @@ import (
 	"transformers/nn"
 	"transformers/nn/bases"
 	"transformers/nn/safetensors"
+	"transformers/tensor"
 )
 
 // TextName is the folder of the text-conditioned DiT under testdata/bases.
@@ -239,21 +240,11 @@ func LoadText() (*Text, bases.Manifest, error) {
 
 // LoadTextFrom is LoadText from the base folder dir.
 func LoadTextFrom(dir string) (*Text, bases.Manifest, error) {
-	man, path, err := bases.Verify(dir, TextRebuild+", or run the chapter with -from-scratch")
+	b, err := open[TextRecipe](dir, TextRebuild)
 	if err != nil {
-		return nil, man, err
+		return nil, b.man, err
 	}
-	sd, meta, err := safetensors.Read(path)
-	if err != nil {
-		return nil, man, err
-	}
-	var r TextRecipe
-	if err := json.Unmarshal([]byte(meta[MetaRecipe]), &r); err != nil {
-		return nil, man, fmt.Errorf("shapebase: %s: recipe metadata: %w", path, err)
-	}
-	if err := r.Validate(); err != nil {
-		return nil, man, fmt.Errorf("shapebase: %s: %w", path, err)
-	}
+	r, sd, man, path := b.recipe, b.sd, b.man, b.path
 	t := NewText(r, rand.New(rand.NewPCG(0, 0)))
 	if err := nn.LoadStateDict(t, sd); err != nil {
 		return nil, man, fmt.Errorf("shapebase: %s: %w", path, err)
@@ -393,4 +384,35 @@ func Analogy(a diffusion.Attrs) (g, s2 int) {
 		}
 	}
 	return a.Colour, a.Shape
+}
+
+// opened is a shipped base read by open.
+type opened[R any] struct {
+	recipe R
+	sd     map[string]*tensor.Tensor
+	meta   map[string]string
+	path   string
+	man    bases.Manifest
+}
+
+// open verifies the base in dir against its manifest (naming rebuild, or
+// -from-scratch, when it is missing or corrupt), reads its weights and
+// decodes and validates the recipe stored under MetaRecipe.
+func open[R interface{ Validate() error }](dir, rebuild string) (opened[R], error) {
+	var b opened[R]
+	var err error
+	b.man, b.path, err = bases.Verify(dir, rebuild+", or run the chapter with -from-scratch")
+	if err != nil {
+		return b, err
+	}
+	if b.sd, b.meta, err = safetensors.Read(b.path); err != nil {
+		return b, err
+	}
+	if err := json.Unmarshal([]byte(b.meta[MetaRecipe]), &b.recipe); err != nil {
+		return b, fmt.Errorf("shapebase: %s: recipe metadata: %w", b.path, err)
+	}
+	if err := b.recipe.Validate(); err != nil {
+		return b, fmt.Errorf("shapebase: %s: %w", b.path, err)
+	}
+	return b, nil
 }
